@@ -1,0 +1,75 @@
+"""Every error under /api/ is JSON: DRF's own, Django's, and the unexpected ones."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_handler
+
+logger = logging.getLogger("rm_portal.api")
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but the object is in a state that forbids it (done twice, say)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def handler(exc: Exception, context: dict) -> Response:
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": _("请求体过大")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, TooManyFieldsSent):
+        return Response({"detail": _("请求字段过多")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return Response({"detail": _("请求无效")}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, (Http404, DjangoPermissionDenied)):
+        return drf_handler(exc, context)
+    response = drf_handler(exc, context)
+    if response is not None:
+        return response
+    view = context.get("view")
+    logger.exception("unexpected error in %s", type(view).__name__ if view else "api", exc_info=exc)
+    return Response({"detail": _("服务器内部错误，请稍后再试")}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+
+def _json(status_code: int, detail: str) -> JsonResponse:
+    return JsonResponse({"detail": detail}, status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def api_or_page(api_view, page_view):  # type: ignore[no-untyped-def]
+    """Django's error handlers, split by path: JSON under /api/, a page elsewhere."""
+
+    def view(request: HttpRequest, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        if request.path.startswith("/api/"):
+            return api_view(request)
+        return page_view(request, *args, **kwargs)
+
+    return view
+
+
+def api_404(request: HttpRequest) -> JsonResponse:
+    return _json(404, _("未找到"))
+
+
+def api_400(request: HttpRequest) -> JsonResponse:
+    return _json(400, _("请求无效"))
+
+
+def api_403(request: HttpRequest) -> JsonResponse:
+    return _json(403, _("您没有执行该操作的权限"))
+
+
+def api_500(request: HttpRequest) -> JsonResponse:
+    return _json(500, _("服务器内部错误，请稍后再试"))

@@ -1,0 +1,18 @@
+"""API v1. Each domain app adds its own `api_urls` module here as it arrives."""
+
+from django.urls import path
+
+from rm_portal.core.api import JobDetailApi, WorkerSelfCheckApi
+from rm_portal.notifications.api import NotificationListApi, NotificationReadAllApi, NotificationReadApi
+from rm_portal.org.api import LogoutApi, MeApi, TokenApi
+
+urlpatterns = [
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
+    path("me/", MeApi.as_view(), name="me"),
+    path("jobs/<int:pk>/", JobDetailApi.as_view(), name="job-detail"),
+    path("system/worker-check/", WorkerSelfCheckApi.as_view(), name="worker-check"),
+    path("notifications/", NotificationListApi.as_view(), name="notification-list"),
+    path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
+    path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
+]

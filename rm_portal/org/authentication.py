@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import exceptions
+from rest_framework.authentication import TokenAuthentication
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """DRF tokens that lapse after TOKEN_TTL, and stop working when the person leaves."""
+
+    def authenticate_credentials(self, key: str):  # type: ignore[override]
+        user, token = super().authenticate_credentials(key)
+        if timezone.now() - token.created > settings.TOKEN_TTL:
+            token.delete()
+            raise exceptions.AuthenticationFailed(_("令牌已过期，请重新登录"))
+        return user, token

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RM = "rm", _("客户经理")
+    BRANCH_LEAD = "branch_lead", _("网点负责人")
+    COMPLIANCE = "compliance", _("合规专员")
+    HEAD_OFFICE = "head_office", _("总行管理员")
+    # The chat gateway pushes archived messages; it is a machine account, not a person.
+    GATEWAY = "gateway", _("会话网关")
+
+
+class Branch(models.Model):
+    code = models.CharField(_("网点代码"), max_length=16, unique=True)
+    name = models.CharField(_("网点名称"), max_length=64)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("网点")
+        verbose_name_plural = _("网点")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Staff(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff")
+    role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="staff", verbose_name=_("网点"))
+    employee_no = models.CharField(_("工号"), max_length=32, unique=True)
+    name = models.CharField(_("姓名"), max_length=64)
+    title = models.CharField(_("职务"), max_length=64, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    wechat_id = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    active = models.BooleanField(_("在职"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["branch__code", "employee_no"]
+        verbose_name = _("员工")
+        verbose_name_plural = _("员工")
+        indexes = [models.Index(fields=["branch", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user.username})"

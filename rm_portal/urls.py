@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from django.views import defaults
+from django.views.i18n import set_language
+from django.views.static import serve
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from rm_portal.api import exceptions
+from rm_portal.web import views as web_views
+
+admin.site.site_header = "RM Portal 管理后台"
+admin.site.site_title = "RM Portal"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/v1/", include("rm_portal.api.urls")),
+    re_path(r"^api/", exceptions.api_404),  # an unknown API URL is a JSON 404, never a page
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("healthz", web_views.healthz, name="healthz"),
+    path("", include("rm_portal.web.urls")),
+]
+
+if settings.EMBEDDED and not settings.S3_BUCKET:
+    # The embedded run serves its own uploads, to signed-in staff only; scaled, S3 signs URLs.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", login_required(serve), {"document_root": settings.MEDIA_ROOT})
+    ]
+
+handler400 = exceptions.api_or_page(exceptions.api_400, defaults.bad_request)
+handler403 = exceptions.api_or_page(exceptions.api_403, defaults.permission_denied)
+handler404 = exceptions.api_or_page(exceptions.api_404, defaults.page_not_found)
+handler500 = exceptions.api_or_page(exceptions.api_500, defaults.server_error)

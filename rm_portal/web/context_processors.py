@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from rm_portal.notifications.selectors import unread_count
+from rm_portal.org.access import staff_of
+from rm_portal.web.nav import tabs_for
+
+
+def shell(request: HttpRequest) -> dict:
+    """What the page shell needs: who is signed in, their tabs, their unread count."""
+    staff = staff_of(request.user) if hasattr(request, "user") else None
+    if staff is None:
+        return {"staff": None, "tabs": [], "unread": 0}
+    return {"staff": staff, "tabs": tabs_for(staff.role), "unread": unread_count(user=request.user)}

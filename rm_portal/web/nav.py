@@ -1,0 +1,47 @@
+"""Bottom navigation per role. Apps add their tabs with `add`; a tab whose URL does not
+resolve (its app not built yet) is left out rather than shown as a dead link."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from rm_portal.org.models import Role
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str | Promise
+    url_name: str
+    icon: str  # a short glyph drawn in CSS; no icon font to download
+    order: int
+
+
+_TABS: dict[str, list[Tab]] = {role.value: [] for role in Role}
+
+
+def add(roles: list[Role], tab: Tab) -> None:
+    for role in roles:
+        tabs = [t for t in _TABS[role.value] if t.key != tab.key]
+        _TABS[role.value] = sorted([*tabs, tab], key=lambda t: t.order)
+
+
+def tabs_for(role: str | None) -> list[dict[str, str]]:
+    result = []
+    for tab in _TABS.get(role or "", []):
+        try:
+            url = reverse(tab.url_name)
+        except NoReverseMatch:
+            continue
+        result.append({"key": tab.key, "label": str(tab.label), "url": url, "icon": tab.icon})
+    return result
+
+
+PEOPLE = [Role.RM, Role.BRANCH_LEAD, Role.COMPLIANCE, Role.HEAD_OFFICE]
+add(PEOPLE, Tab("today", _("今日"), "web:today", "◎", 0))
+add(PEOPLE, Tab("notifications", _("消息"), "web:notifications", "✉", 80))
+add(PEOPLE, Tab("me", _("我的"), "web:me", "☺", 90))

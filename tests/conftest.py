@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+import pytest
+from rest_framework.test import APIClient
+
+from rm_portal.org.models import Role, Staff
+from rm_portal.org.services import token_issue
+from tests.factories import PASSWORD, BranchFactory, StaffFactory
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip on a developer machine without the thing; in CI a missing thing is a failure."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"CI requires this to run, but: {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache_and_language(settings):  # type: ignore[no-untyped-def]
+    from django.core.cache import cache
+    from django.utils import translation
+
+    cache.clear()
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def b01(db):  # type: ignore[no-untyped-def]
+    return BranchFactory(code="B01", name="城东支行")
+
+
+@pytest.fixture
+def b02(db):  # type: ignore[no-untyped-def]
+    return BranchFactory(code="B02", name="城西支行")
+
+
+@pytest.fixture
+def hq(db):  # type: ignore[no-untyped-def]
+    return BranchFactory(code="HQ", name="总行营业部")
+
+
+def _staff(username: str, role: Role, branch, name: str) -> Staff:  # type: ignore[no-untyped-def]
+    return StaffFactory(user__username=username, role=role, branch=branch, name=name)
+
+
+@pytest.fixture
+def rm01a(b01):  # type: ignore[no-untyped-def]
+    return _staff("rm01a", Role.RM, b01, "张晓明").user
+
+
+@pytest.fixture
+def rm01b(b01):  # type: ignore[no-untyped-def]
+    return _staff("rm01b", Role.RM, b01, "陈静").user
+
+
+@pytest.fixture
+def rm02a(b02):  # type: ignore[no-untyped-def]
+    return _staff("rm02a", Role.RM, b02, "刘洋").user
+
+
+@pytest.fixture
+def lead01(b01):  # type: ignore[no-untyped-def]
+    return _staff("lead01", Role.BRANCH_LEAD, b01, "李主任").user
+
+
+@pytest.fixture
+def lead02(b02):  # type: ignore[no-untyped-def]
+    return _staff("lead02", Role.BRANCH_LEAD, b02, "王主任").user
+
+
+@pytest.fixture
+def hq_admin(hq):  # type: ignore[no-untyped-def]
+    return _staff("hq_admin", Role.HEAD_OFFICE, hq, "周总行").user
+
+
+@pytest.fixture
+def compliance(hq):  # type: ignore[no-untyped-def]
+    return _staff("compliance", Role.COMPLIANCE, hq, "赵合规").user
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def anon() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def api() -> Callable[..., APIClient]:
+    """`api(user)`: a client that authenticates the way a phone app does, with a real token."""
+
+    def make(user=None) -> APIClient:  # type: ignore[no-untyped-def]
+        client = APIClient()
+        if user is not None:
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
+        return client
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():  # type: ignore[no-untyped-def]
+    """Unit tests run tasks in-process; tests marked `worker` start a real worker instead."""
+    from rm_portal.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+_MARKED = ("browser", "worker", "postgres", "redis")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    """Say plainly which of the environment-dependent parts ran, so CI output shows it."""
+    from django.conf import settings as django_settings
+
+    counts = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in _MARKED}
+    for outcome in ("passed", "failed", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            if report.when != "call" and outcome == "passed":
+                continue
+            for name in _MARKED:
+                if name in report.keywords:
+                    counts[name][outcome] += 1
+    database = django_settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = django_settings.CELERY_BROKER_URL.split(":", 1)[0]
+    parts = ", ".join(
+        f"{name} {c['passed']} passed/{c['failed']} failed/{c['skipped']} skipped"
+        for name, c in counts.items()
+    )
+    terminalreporter.write_line(f"environment: database={database} broker={broker}; {parts}")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.management import CommandError, call_command
+
+from rm_portal.org.models import Branch, Staff
+
+
+def snapshot() -> list[tuple]:
+    return list(
+        Staff.objects.order_by("employee_no").values_list("user__username", "role", "branch__code", "name")
+    )
+
+
+def test_seed_demo_creates_the_demo_people_of_the_design(db):
+    call_command("seed_demo", "--password", "demo-pass-123")
+    assert set(Branch.objects.values_list("code", flat=True)) == {"HQ", "B01", "B02"}
+    roles = dict(Staff.objects.values_list("user__username", "role"))
+    assert roles == {
+        "hq_admin": "head_office",
+        "lead01": "branch_lead",
+        "lead02": "branch_lead",
+        "rm01a": "rm",
+        "rm01b": "rm",
+        "rm02a": "rm",
+        "compliance": "compliance",
+        "gateway": "gateway",
+    }
+    assert Staff.objects.get(user__username="lead01").branch.code == "B01"
+    assert User.objects.get(username="rm02a").check_password("demo-pass-123")
+    assert User.objects.get(username="hq_admin").is_staff
+
+
+def test_seed_demo_twice_changes_nothing(db):
+    call_command("seed_demo", "--password", "demo-pass-123")
+    before = snapshot()
+    call_command("seed_demo", "--password", "demo-pass-123")
+    assert snapshot() == before
+    assert User.objects.count() == 8
+
+
+def test_seed_demo_refuses_a_short_password(db):
+    with pytest.raises(CommandError):
+        call_command("seed_demo", "--password", "short")
+    assert User.objects.count() == 0
