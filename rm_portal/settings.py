@@ -311,9 +311,7 @@ else:
     CELERY_TASK_IGNORE_RESULT = True
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=1)
-CELERY_BEAT_SCHEDULE = {
-    "scheduler-heartbeat": {"task": "rm_portal.core.tasks.heartbeat", "schedule": float(HEARTBEAT_SECONDS)},
-}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # apps add theirs in <app>/schedules.py (see rm_portal/celery.py)
 
 # --- Notifications ----------------------------------------------------------------------------
 # WeCom (企业微信) application messages. Unconfigured, the channel records what it would send.
