@@ -63,7 +63,8 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     beat = Heartbeat.objects.filter(name="scheduler").first()
+    last_beat = timezone.localtime(beat.last_at).isoformat() if beat else None
     return JsonResponse(
-        {"database": "ok", "scheduler_last_beat": beat.last_at.isoformat() if beat else None},
+        {"database": "ok", "scheduler_last_beat": last_beat},
         json_dumps_params={"ensure_ascii": False},
     )
