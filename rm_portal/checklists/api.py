@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
@@ -34,6 +34,11 @@ class PhotoTooLarge(exceptions.APIException):
 
 
 # --- Shapes ------------------------------------------------------------------------------------
+
+
+def iso(moment: datetime | None) -> str | None:
+    # In the bank's zone, like DRF's DateTimeField: "2026-11-24T08:00:00+08:00".
+    return timezone.localtime(moment).isoformat() if moment else None
 
 
 def person(user) -> dict:  # type: ignore[no-untyped-def]
@@ -72,10 +77,10 @@ def item_out(item: RunItem) -> dict:
         "requires_note": item.requires_note,
         "done": item.done,
         "photo_url": reverse("checklists-api:item-photo", args=[item.pk]) if item.photo else None,
-        "photo_taken_at": item.photo_taken_at,
+        "photo_taken_at": iso(item.photo_taken_at),
         "photo_flagged": item.photo_flagged,
         "note": item.note,
-        "completed_at": item.completed_at,
+        "completed_at": iso(item.completed_at),
         "late": item.late,
     }
 
@@ -87,8 +92,8 @@ def run_out(run: ChecklistRun, *, with_items: bool = True) -> dict:
         "template_version": run.template_version,
         "date": run.date.isoformat(),
         "status": run.status,
-        "due_at": run.due_at,
-        "submitted_at": run.submitted_at,
+        "due_at": iso(run.due_at),
+        "submitted_at": iso(run.submitted_at),
         "late": run.late,
     }
     if with_items:
@@ -97,7 +102,7 @@ def run_out(run: ChecklistRun, *, with_items: bool = True) -> dict:
 
 
 def audit_out(audit: RunAudit) -> dict:
-    return {"verdict": audit.verdict, "comment": audit.comment, "by": person(audit.by), "at": audit.at}
+    return {"verdict": audit.verdict, "comment": audit.comment, "by": person(audit.by), "at": iso(audit.at)}
 
 
 # --- Templates ---------------------------------------------------------------------------------
@@ -107,6 +112,14 @@ class ItemIn(serializers.Serializer):
     text = serializers.CharField(max_length=200)
     requires_photo = serializers.BooleanField(default=False)
     requires_note = serializers.BooleanField(default=False)
+
+    def to_internal_value(self, data: object) -> dict:
+        # Strict like `validated()`, one level down: a misspelt "requires_foto" is an error.
+        if isinstance(data, dict):
+            unknown = sorted(str(key) for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: [_("未知字段")] for key in unknown})
+        return super().to_internal_value(data)
 
 
 class TemplateIn(serializers.Serializer):

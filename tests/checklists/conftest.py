@@ -14,6 +14,8 @@ from rm_portal.org.models import Role
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is not what these tests are about; the fixtures create many people.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def jpeg(

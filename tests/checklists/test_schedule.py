@@ -104,7 +104,9 @@ def test_holiday_upload_is_all_or_nothing_and_head_office_only(api, hq_admin, rm
     )
     assert r.status_code == 400 and "第 2 行" in str(r.json())
     assert not Holiday.objects.exists()
-    r = api(rm01a).post("/api/v1/checklists/holidays/", {"file": _csv("2026-10-01,国庆\n")}, format="multipart")
+    r = api(rm01a).post(
+        "/api/v1/checklists/holidays/", {"file": _csv("2026-10-01,国庆\n")}, format="multipart"
+    )
     assert r.status_code == 403
 
 
