@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -217,6 +218,22 @@ def runs_generate(*, template: ChecklistTemplate, on: date) -> int:
     return after - before
 
 
+def _claim(runs: QuerySet[ChecklistRun], field: str, now: datetime, fields: tuple[str, ...]) -> list[tuple]:
+    """Claim the runs whose `field` is still empty, in the caller's transaction; return what was won.
+
+    The rows are locked (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway)
+    and locked ones are skipped, so two workers at the same instant never both win a run; the
+    conditional update is the second belt: it only ever fills an empty field.
+    """
+    won = list(
+        runs.select_for_update(skip_locked=True, of=("self",)).order_by("id").values_list("id", *fields)
+    )
+    if not won:
+        return []
+    ChecklistRun.objects.filter(id__in=[row[0] for row in won], **{field: None}).update(**{field: now})
+    return [row[1:] for row in won]
+
+
 def _people(user_ids: Iterable[int]) -> list[User]:
     # notify() needs only the key of each recipient: no need to load 1,500 users.
     return [User(pk=user_id) for user_id in user_ids]
@@ -226,16 +243,11 @@ def _people(user_ids: Iterable[int]) -> list[User]:
 def reminders_send(*, template: ChecklistTemplate, on: date, now: datetime | None = None) -> int:
     """The start-of-window reminder, once per run: a conditional claim decides who sends it."""
     now = now or timezone.now()
-    ids = list(
-        ChecklistRun.objects.filter(
-            template=template, date=on, reminded_at=None, status=Status.OPEN
-        ).values_list("id", flat=True)
-    )
-    if not ids:
-        return 0
-    ChecklistRun.objects.filter(id__in=ids, reminded_at=None).update(reminded_at=now)
-    claimed = list(
-        ChecklistRun.objects.filter(id__in=ids, reminded_at=now).values_list("assignee_id", "due_at")
+    claimed = _claim(
+        ChecklistRun.objects.filter(template=template, date=on, reminded_at=None, status=Status.OPEN),
+        "reminded_at",
+        now,
+        ("assignee_id", "due_at"),
     )
     if not claimed:
         return 0
@@ -260,19 +272,15 @@ def runs_mark_missed(*, today: date) -> int:
 def late_reminders_send(*, now: datetime | None = None) -> int:
     """Once per run when its window ends with items open; each branch lead hears who missed."""
     now = now or timezone.now()
-    ids = list(
-        ChecklistRun.objects.filter(status=Status.OPEN, due_at__lte=now, late_reminded_at=None).values_list(
-            "id", flat=True
-        )
+    claimed = _claim(
+        ChecklistRun.objects.filter(status=Status.OPEN, due_at__lte=now, late_reminded_at=None),
+        "late_reminded_at",
+        now,
+        ("assignee_id", "branch_id", "name", "assignee__staff__name"),
     )
-    if not ids:
+    if not claimed:
         return 0
-    ChecklistRun.objects.filter(id__in=ids, late_reminded_at=None).update(late_reminded_at=now)
-    claimed = list(
-        ChecklistRun.objects.filter(id__in=ids, late_reminded_at=now)
-        .order_by("branch_id", "name", "assignee__staff__name")
-        .values_list("assignee_id", "branch_id", "name", "assignee__staff__name")
-    )
+    claimed.sort(key=lambda row: (row[1], row[2], row[3] or ""))
     by_name: dict[str, list[int]] = defaultdict(list)
     by_branch: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for user_id, branch_id, name, person in claimed:
