@@ -119,3 +119,15 @@ def test_my_checklist_page_lists_today_and_recent(client, runs, rm01a):
     with ON_DAY:
         page = signed_in(client, rm01a).get("/checklists/").content.decode()
     assert 'data-testid="run-link"' in page and "晨会" in page
+
+
+def test_the_checklist_pages_speak_english_when_chosen(client, runs, rm01a):
+    signed_in(client, rm01a)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    with ON_DAY:
+        page = client.get("/").content.decode()
+    assert "Today's checklists" in page
+    assert "Check-in" in page
+    item = runs["rm01a"].items.get(requires_photo=True)
+    r = client.post(f"/checklists/items/{item.pk}/complete/", {"note": ""}, follow=True)
+    assert "This item needs a photo" in r.content.decode()
