@@ -424,3 +424,13 @@ def run_audit(*, run: ChecklistRun, by: User, verdict: str, comment: str = "") -
             link=reverse("checklists:run", args=[run.pk]),
         )
     return audit
+
+
+def runs_withdraw_for_leaver(leaver: User, successor: User) -> dict[str, int]:
+    """Handover mover: a leaver's untouched open runs from today on are withdrawn, so they do not
+    count as missed; history stays with the person who did it (evidence is not reassigned), and
+    the successor already has runs of their own."""
+    runs = ChecklistRun.objects.filter(assignee=leaver, status=Status.OPEN, date__gte=local_today())
+    untouched = runs.exclude(items__done=True)
+    _count, per_model = untouched.delete()
+    return {"checklist_runs_withdrawn": per_model.get("checklists.ChecklistRun", 0)}

@@ -164,3 +164,16 @@ def _csv(text: str):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("holidays.csv", text.encode("utf-8-sig"), content_type="text/csv")
+
+
+def test_a_leavers_untouched_open_runs_are_withdrawn_and_history_stays(runs, rm01a, rm01b):
+    from rm_portal.org.handover import movers
+
+    with time_machine.travel(utc(2026, 11, 24, 1, 0), tick=False):
+        moved = movers()["checklists"](rm01a, rm01b)
+    assert moved == {"checklist_runs_withdrawn": 1}
+    assert not ChecklistRun.objects.filter(assignee=rm01a).exists()
+    complete_all(runs["rm01b"])
+    with time_machine.travel(utc(2026, 11, 24, 1, 0), tick=False):
+        assert movers()["checklists"](rm01b, rm01a) == {"checklist_runs_withdrawn": 0}
+    assert ChecklistRun.objects.filter(assignee=rm01b).exists()
