@@ -170,7 +170,6 @@ def runs_generate(*, template: ChecklistTemplate, on: date) -> int:
     makes it: a second beat tick, a restarted worker, or `generate_checklists --date`.
     """
     if not template_applies(template, on):
-        Generation.objects.bulk_create([Generation(template=template, date=on)], ignore_conflicts=True)
         return 0
     staff = Staff.objects.filter(active=True, user__is_active=True, role__in=template.roles)
     branch_ids = list(template.branches.values_list("id", flat=True))
@@ -212,9 +211,6 @@ def runs_generate(*, template: ChecklistTemplate, on: date) -> int:
         batch_size=1000,
     )
     after = ChecklistRun.objects.filter(template=template, date=on).count()
-    Generation.objects.bulk_create(
-        [Generation(template=template, date=on, runs=after)], ignore_conflicts=True
-    )
     return after - before
 
 
@@ -307,6 +303,20 @@ def late_reminders_send(*, now: datetime | None = None) -> int:
     return len(claimed)
 
 
+def template_fire(*, template: ChecklistTemplate, on: date, now: datetime) -> tuple[int, int]:
+    """The template's moment has come: runs, reminders, then the mark that it fired today.
+
+    The mark is written last: a worker dying half-way leaves no mark, and the next tick redoes
+    the (idempotent) steps. Runs made earlier by `generate_checklists` still get their reminder.
+    """
+    generated = runs_generate(template=template, on=on)
+    reminded = reminders_send(template=template, on=on, now=now)
+    Generation.objects.bulk_create(
+        [Generation(template=template, date=on, runs=generated)], ignore_conflicts=True
+    )
+    return generated, reminded
+
+
 @dataclass(frozen=True)
 class Tick:
     generated: int
@@ -329,8 +339,9 @@ def checklists_tick(*, now: datetime | None = None) -> Tick:
     due = ChecklistTemplate.objects.filter(active=True, time_of_day__lte=local.time().replace(tzinfo=None))
     generated = reminded = 0
     for template in due.exclude(id__in=fired):
-        generated += runs_generate(template=template, on=today)
-        reminded += reminders_send(template=template, on=today, now=now)
+        made, sent = template_fire(template=template, on=today, now=now)
+        generated += made
+        reminded += sent
     late = late_reminders_send(now=now)
     return Tick(generated=generated, reminded=reminded, late=late, missed=missed)
 
@@ -342,9 +353,12 @@ def day_generate(*, on: date, now: datetime | None = None) -> tuple[int, int]:
     local = timezone.localtime(now, bank_tz())
     generated = reminded = 0
     for template in ChecklistTemplate.objects.filter(active=True):
-        generated += runs_generate(template=template, on=on)
         if on == local.date() and template.time_of_day <= local.time().replace(tzinfo=None):
-            reminded += reminders_send(template=template, on=on, now=now)
+            made, sent = template_fire(template=template, on=on, now=now)
+            generated += made
+            reminded += sent
+        else:
+            generated += runs_generate(template=template, on=on)
     return generated, reminded
 
 

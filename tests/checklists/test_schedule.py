@@ -177,3 +177,13 @@ def test_a_leavers_untouched_open_runs_are_withdrawn_and_history_stays(runs, rm0
     with time_machine.travel(utc(2026, 11, 24, 1, 0), tick=False):
         assert movers()["checklists"](rm01b, rm01a) == {"checklist_runs_withdrawn": 0}
     assert ChecklistRun.objects.filter(assignee=rm01b).exists()
+
+
+def test_runs_made_early_by_the_command_still_get_their_reminder_at_the_time(morning, rm01a):
+    with time_machine.travel(utc(2026, 11, 23, 22, 0), tick=False):  # 06:00 Shanghai
+        call_command("generate_checklists", "--date", DAY.isoformat())
+        assert services.checklists_tick().reminded == 0
+    assert ChecklistRun.objects.get().reminded_at is None
+    with time_machine.travel(utc(2026, 11, 23, 23, 30), tick=False):
+        assert services.checklists_tick().reminded == 1
+        assert services.checklists_tick().reminded == 0
