@@ -12,5 +12,6 @@ urlpatterns = [
     path("runs/<int:pk>/audit/", views.run_audit, name="run-audit"),
     path("queue/", views.queue, name="queue"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("setup/", views.setup, name="setup"),
     path("export.csv", views.export, name="export"),
 ]

@@ -14,7 +14,7 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from rm_portal.checklists import selectors, services
 from rm_portal.checklists.api import runs_csv
-from rm_portal.checklists.models import ChecklistRun, RunAudit
+from rm_portal.checklists.models import ChecklistRun, Holiday, RunAudit
 from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
 from rm_portal.org.access import staff_of
 from rm_portal.org.models import Role
@@ -187,6 +187,31 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "head_office": staff_of(request.user).role == Role.HEAD_OFFICE,
     }
     return render(request, "checklists/dashboard.html", context)
+
+
+@staff_page(Role.HEAD_OFFICE)
+def setup(request: HttpRequest) -> HttpResponse:
+    """Head office: the templates in force and the holiday calendar (CSV upload)."""
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        try:
+            if upload is None or upload.size > 1024 * 1024:
+                raise ValidationError({"file": [_("请选择不超过 1 MB 的 CSV 文件")]})
+            stored = services.holidays_import(data=upload.read())
+        except ValidationError as exc:
+            messages.error(request, _error_text(exc))
+        else:
+            messages.success(request, _("已导入 %(n)d 个节假日") % {"n": stored})
+        return redirect("checklists:setup")
+    today = services.local_today()
+    context = {
+        "templates": selectors.template_list(),
+        "holidays": Holiday.objects.filter(date__gte=today)[:60],
+        "weekday_names": dict(
+            enumerate([_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")], start=1)
+        ),
+    }
+    return render(request, "checklists/setup.html", context)
 
 
 @staff_page(Role.HEAD_OFFICE)

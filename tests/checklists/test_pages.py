@@ -131,3 +131,19 @@ def test_the_checklist_pages_speak_english_when_chosen(client, runs, rm01a):
     item = runs["rm01a"].items.get(requires_photo=True)
     r = client.post(f"/checklists/items/{item.pk}/complete/", {"note": ""}, follow=True)
     assert "This item needs a photo" in r.content.decode()
+
+
+def test_head_office_sees_templates_and_uploads_holidays_on_the_setup_page(client, morning, hq_admin, lead01):
+    from rm_portal.checklists.models import Holiday
+
+    signed_in(client, hq_admin)
+    page = client.get("/checklists/setup/").content.decode()
+    assert 'data-testid="template"' in page and "晨会 · 07:30" in page
+    csv_file = SimpleUploadedFile("h.csv", "日期,名称\n2026-10-01,国庆节\n".encode(), "text/csv")
+    r = client.post("/checklists/setup/", {"file": csv_file}, follow=True)
+    assert "已导入 1 个节假日" in r.content.decode()
+    bad = SimpleUploadedFile("h.csv", b"\xff\xfe\x00garbage", "text/csv")
+    r = client.post("/checklists/setup/", {"file": bad}, follow=True)
+    assert "UTF-8" in r.content.decode() and Holiday.objects.count() == 1
+    signed_in(client, lead01)
+    assert client.get("/checklists/setup/").status_code == 403
