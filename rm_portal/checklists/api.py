@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rm_portal.api.inputs import validated
+from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.checklists import selectors, services
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit, RunItem
@@ -257,8 +258,6 @@ class RunListApi(APIView):
     permission_classes = [roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)]
 
     def get(self, request: Request) -> Response:
-        from rm_portal.api.pagination import Pagination
-
         runs = selectors.run_list(
             user=request.user,
             on=_date_param(request, "date"),

@@ -30,7 +30,9 @@ ON_DAY = time_machine.travel("2026-11-24 09:00 +0800", tick=False)
 # --- Templates ---------------------------------------------------------------------------------
 
 
-def test_head_office_creates_and_edits_a_template_and_everyone_reads_it(api, hq_admin, rm01a, b01):
+def test_head_office_creates_and_edits_a_template_and_everyone_reads_it(
+    api, hq_admin, rm01a, b01, django_assert_max_num_queries
+):
     r = api(hq_admin).post("/api/v1/checklists/templates/", {**TEMPLATE, "branches": ["B01"]}, format="json")
     assert r.status_code == 201, r.content
     created = r.json()
@@ -39,7 +41,9 @@ def test_head_office_creates_and_edits_a_template_and_everyone_reads_it(api, hq_
         f"/api/v1/checklists/templates/{created['id']}/", {**TEMPLATE, "time": "18:00"}, format="json"
     )
     assert r.status_code == 200 and r.json()["version"] == 2 and r.json()["time"] == "18:00"
-    listed = api(rm01a).get("/api/v1/checklists/templates/").json()
+    client = api(rm01a)
+    with django_assert_max_num_queries(6):
+        listed = client.get("/api/v1/checklists/templates/").json()
     assert [t["name"] for t in listed] == ["晚间复盘"]
 
 
@@ -76,9 +80,10 @@ def test_only_head_office_writes_templates_and_strangers_get_401(api, anon, rm01
 # --- Today and completion ----------------------------------------------------------------------
 
 
-def test_today_lists_my_runs_in_the_design_shape(api, runs, rm01a):
-    with ON_DAY:
-        body = api(rm01a).get("/api/v1/checklists/today/").json()
+def test_today_lists_my_runs_in_the_design_shape(api, runs, rm01a, django_assert_max_num_queries):
+    client = api(rm01a)
+    with ON_DAY, django_assert_max_num_queries(6):
+        body = client.get("/api/v1/checklists/today/").json()
     assert len(body) == 1
     run = body[0]
     assert run["template"]["name"] == "晨会" and run["date"] == DAY.isoformat() and run["status"] == "open"

@@ -73,11 +73,12 @@ def test_pages_are_scoped_like_the_api(client, runs, rm01a, rm02a, lead02):
     assert client.get("/checklists/dashboard/").status_code == 403
 
 
-def test_the_lead_approves_and_rejects_from_the_queue(client, runs, lead01):
+def test_the_lead_approves_and_rejects_from_the_queue(client, runs, lead01, django_assert_max_num_queries):
     complete_all(runs["rm01a"])
     complete_all(runs["rm01b"])
     signed_in(client, lead01)
-    page = client.get("/checklists/queue/").content.decode()
+    with django_assert_max_num_queries(12):
+        page = client.get("/checklists/queue/").content.decode()
     assert page.count('data-testid="queue-run"') == 2 and "/photo/" in page
     r = client.post(f"/checklists/runs/{runs['rm01a'].pk}/audit/", {"verdict": "approved"})
     assert r.status_code == 302
