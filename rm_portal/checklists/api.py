@@ -11,6 +11,8 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -159,9 +161,11 @@ def _template_fields(data: dict) -> dict:
 class TemplateListApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
+    @extend_schema(operation_id="checklists_templates_list", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response([template_out(t) for t in selectors.template_list()])
 
+    @extend_schema(request=TemplateIn, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         data = _template_fields(validated(TemplateIn, request.data))
         template = services.template_create(**data)
@@ -171,12 +175,14 @@ class TemplateListApi(APIView):
 class TemplateDetailApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
         template = selectors.template_list().filter(pk=pk).first()
         if template is None:
             raise Http404
         return Response(template_out(template))
 
+    @extend_schema(request=TemplateIn, responses={200: OpenApiTypes.OBJECT})
     def put(self, request: Request, pk: int) -> Response:
         template = ChecklistTemplate.objects.filter(pk=pk).first()
         if template is None:
@@ -189,14 +195,16 @@ class TemplateDetailApi(APIView):
 class HolidayApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
-    class Input(serializers.Serializer):
+    class HolidayUploadIn(serializers.Serializer):
         file = serializers.FileField(max_length=200)
 
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         return Response([{"date": h.date.isoformat(), "name": h.name} for h in Holiday.objects.all()])
 
+    @extend_schema(request={"multipart/form-data": HolidayUploadIn}, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(self.HolidayUploadIn, request.data)
         if data["file"].size > 1024 * 1024:
             raise exceptions.ValidationError({"file": [_("文件过大（上限 1 MB）")]})
         return Response({"stored": services.holidays_import(data=data["file"].read())})
@@ -206,19 +214,21 @@ class HolidayApi(APIView):
 
 
 class TodayApi(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request) -> Response:
         runs = selectors.my_runs(user=request.user, on=services.local_today())
         return Response([run_out(run) for run in runs])
 
 
 class ItemCompleteApi(APIView):
-    class Input(serializers.Serializer):
+    class ItemCompleteIn(serializers.Serializer):
         photo = serializers.FileField(required=False, allow_empty_file=True)
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
 
+    @extend_schema(request={"multipart/form-data": ItemCompleteIn}, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         item = selectors.own_item_for(request.user, pk)
-        data = validated(self.Input, request.data)
+        data = validated(self.ItemCompleteIn, request.data)
         upload = data.get("photo")
         if upload is not None and upload.size > MAX_BYTES:
             raise PhotoTooLarge(_("照片过大（上限 %(mb)d MB）") % {"mb": MAX_BYTES // (1024 * 1024)})
@@ -257,6 +267,15 @@ def _status_param(request: Request) -> str:
 class RunListApi(APIView):
     permission_classes = [roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date", OpenApiTypes.DATE),
+            OpenApiParameter("branch", str, description="branch code"),
+            OpenApiParameter("status", str, enum=ChecklistRun.Status.values),
+        ],
+        operation_id="checklists_runs_list",
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         runs = selectors.run_list(
             user=request.user,
@@ -281,6 +300,7 @@ class RunListApi(APIView):
 
 
 class RunDetailApi(APIView):
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
         run = selectors.run_for(request.user, pk)
         return Response(
@@ -296,13 +316,14 @@ class RunDetailApi(APIView):
 class RunAuditApi(APIView):
     permission_classes = [IsBranchLead]
 
-    class Input(serializers.Serializer):
+    class RunAuditIn(serializers.Serializer):
         verdict = serializers.ChoiceField(choices=RunAudit.Verdict.choices)
         comment = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
 
+    @extend_schema(request=RunAuditIn, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
         run = selectors.run_for(request.user, pk)
-        data = validated(self.Input, request.data)
+        data = validated(self.RunAuditIn, request.data)
         audit = services.run_audit(run=run, by=request.user, **data)
         run = selectors.run_for(request.user, pk)
         return Response({**run_out(run), "audit": audit_out(audit)})
@@ -311,6 +332,7 @@ class RunAuditApi(APIView):
 class ItemPhotoApi(APIView):
     """Photos are streamed only to people who may see the run; never a public media URL."""
 
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request: Request, pk: int) -> FileResponse:
         item = selectors.visible_item_for(request.user, pk)
         if not item.photo:
@@ -338,6 +360,14 @@ def _range(request: Request) -> tuple[date, date]:
 class DashboardApi(APIView):
     permission_classes = [roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE),
+            OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("branch", str, description="branch code"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: Request) -> Response:
         since, until = _range(request)
         return Response(
@@ -394,6 +424,14 @@ def runs_csv(*, user, since: date, until: date, branch: str = "") -> HttpRespons
 class ExportApi(APIView):
     permission_classes = [IsHeadOffice]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("since", OpenApiTypes.DATE),
+            OpenApiParameter("until", OpenApiTypes.DATE),
+            OpenApiParameter("branch", str, description="branch code"),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
     def get(self, request: Request) -> HttpResponse:
         since, until = _range(request)
         return runs_csv(
