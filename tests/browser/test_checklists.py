@@ -70,3 +70,23 @@ def test_morning_meeting_reminder_photo_and_approval(phone, morning_today, passw
     phone.wait_for_url(f"{phone.base}/checklists/queue/")
     assert ChecklistRun.objects.get().status == ChecklistRun.Status.APPROVED
     phone.shot("checklists-lead01-approved")
+
+
+def test_head_office_dashboard_on_a_phone_with_the_demo_history(phone, settings, tmp_path):
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", "--password", "demo-password-1")
+    login(phone, "hq_admin", "demo-password-1")
+    phone.wait_for_url(f"{phone.base}/")
+    phone.click("a[data-tab=checklists]")
+    phone.wait_for_url(f"{phone.base}/checklists/dashboard/")
+    assert phone.get_by_test_id("chart").locator("rect").count() > 10
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.shot("checklists-hq-dashboard")
+    phone.context.clear_cookies()
+    login(phone, "lead01", "demo-password-1")
+    phone.goto(f"{phone.base}/checklists/queue/?status=rejected")
+    assert phone.locator("[data-testid=queue-run]").count() >= 1
+    phone.shot("checklists-lead01-rejected")
