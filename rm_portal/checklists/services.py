@@ -259,17 +259,26 @@ def reminders_send(*, template: ChecklistTemplate, on: date, now: datetime | Non
 
 
 @transaction.atomic
-def runs_mark_missed(*, today: date) -> int:
-    """A run still open after its day is missed for good."""
-    return ChecklistRun.objects.filter(status=Status.OPEN, date__lt=today).update(status=Status.MISSED)
+def runs_mark_missed(*, today: date, now: datetime | None = None) -> int:
+    """A run still open after its day (and after its window, for one that ends past midnight)
+    is missed for good."""
+    now = now or timezone.now()
+    return ChecklistRun.objects.filter(status=Status.OPEN, date__lt=today, due_at__lte=now).update(
+        status=Status.MISSED
+    )
 
 
 @transaction.atomic
 def late_reminders_send(*, now: datetime | None = None) -> int:
     """Once per run when its window ends with items open; each branch lead hears who missed."""
     now = now or timezone.now()
+    # Yesterday's too, for a window that ends after midnight; older ones are only marked missed
+    # (after downtime, a late reminder for last week would be noise).
+    since = local_today(now) - timedelta(days=1)
     claimed = _claim(
-        ChecklistRun.objects.filter(status=Status.OPEN, due_at__lte=now, late_reminded_at=None),
+        ChecklistRun.objects.filter(
+            status=Status.OPEN, due_at__lte=now, late_reminded_at=None, date__gte=since
+        ),
         "late_reminded_at",
         now,
         ("assignee_id", "branch_id", "name", "assignee__staff__name"),
@@ -334,7 +343,6 @@ def checklists_tick(*, now: datetime | None = None) -> Tick:
     now = now or timezone.now()
     local = timezone.localtime(now, bank_tz())
     today = local.date()
-    missed = runs_mark_missed(today=today)
     fired = set(Generation.objects.filter(date=today).values_list("template_id", flat=True))
     due = ChecklistTemplate.objects.filter(active=True, time_of_day__lte=local.time().replace(tzinfo=None))
     generated = reminded = 0
@@ -343,6 +351,7 @@ def checklists_tick(*, now: datetime | None = None) -> Tick:
         generated += made
         reminded += sent
     late = late_reminders_send(now=now)
+    missed = runs_mark_missed(today=today, now=now)  # after the late sweep: late reminder first
     return Tick(generated=generated, reminded=reminded, late=late, missed=missed)
 
 

@@ -187,3 +187,24 @@ def test_runs_made_early_by_the_command_still_get_their_reminder_at_the_time(mor
     with time_machine.travel(utc(2026, 11, 23, 23, 30), tick=False):
         assert services.checklists_tick().reminded == 1
         assert services.checklists_tick().reminded == 0
+
+
+def test_a_window_ending_after_midnight_gets_its_late_reminder_before_it_is_missed(b01, rm01a):
+    template = services.template_create(
+        name="夜间巡检",
+        time_of_day=time(23, 50),
+        weekdays=[1, 2, 3, 4, 5, 6, 7],
+        due_minutes=30,
+        roles=[Role.RM],
+        items=[{"text": "巡检"}],
+    )
+    with time_machine.travel(utc(2026, 11, 24, 15, 50), tick=False):  # 23:50 Shanghai
+        assert services.checklists_tick().generated == 1
+    with time_machine.travel(utc(2026, 11, 24, 16, 5), tick=False):  # 00:05 the next day
+        tick = services.checklists_tick()
+    assert (tick.late, tick.missed) == (0, 0)
+    assert ChecklistRun.objects.get(template=template).status == ChecklistRun.Status.OPEN
+    with time_machine.travel(utc(2026, 11, 24, 16, 21), tick=False):  # 00:21, window over
+        tick = services.checklists_tick()
+    assert (tick.late, tick.missed) == (1, 1)
+    assert Notification.objects.filter(recipient=rm01a, kind="checklist_late").count() == 1
