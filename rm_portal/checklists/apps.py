@@ -1,7 +1,21 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChecklistsConfig(AppConfig):
     name = "rm_portal.checklists"
     label = "checklists"
     verbose_name = "标准化动作"
+
+    def ready(self) -> None:
+        from rm_portal.checklists import access, today  # noqa: F401  (access policy, Today card)
+        from rm_portal.checklists.services import runs_withdraw_for_leaver
+        from rm_portal.org.handover import register_mover
+        from rm_portal.org.models import Role
+        from rm_portal.web import nav
+
+        # 打卡: an RM completes their own runs; a branch lead's tab opens the audit queue.
+        nav.add([Role.RM], nav.Tab("checklists", _("打卡"), "checklists:mine", "✓", 30))
+        nav.add([Role.BRANCH_LEAD], nav.Tab("checklists", _("打卡"), "checklists:queue", "✓", 30))
+        register_mover("checklists", runs_withdraw_for_leaver)
+        nav.add([Role.HEAD_OFFICE], nav.Tab("checklists", _("打卡"), "checklists:dashboard", "✓", 30))

@@ -1,0 +1,117 @@
+"""Reads for checklists, always through the one access policy."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, RunAudit, RunItem
+from rm_portal.org.access import get_scoped_or_404, scope
+
+Status = ChecklistRun.Status
+COMPLETED = Q(status__in=[Status.SUBMITTED, Status.APPROVED])
+
+
+def template_list() -> QuerySet[ChecklistTemplate]:
+    # Templates are configuration every member of staff may read (DESIGN §4).
+    return ChecklistTemplate.objects.prefetch_related("items", "branches")
+
+
+def my_runs(*, user: User, on: date) -> QuerySet[ChecklistRun]:
+    return (
+        ChecklistRun.objects.filter(assignee=user, date=on)
+        .select_related("template")
+        .prefetch_related("items")
+        .order_by("due_at", "id")
+    )
+
+
+def run_list(
+    *, user: User, on: date | None = None, branch: str = "", status: str = ""
+) -> QuerySet[ChecklistRun]:
+    qs = scope(user, ChecklistRun.objects.all())
+    if on is not None:
+        qs = qs.filter(date=on)
+    if branch:
+        qs = qs.filter(branch__code=branch)
+    if status:
+        qs = qs.filter(status=status)
+    return (
+        qs.select_related("branch", "assignee__staff", "template")
+        .annotate(
+            items_total=Count("items", distinct=True),
+            items_done=Count("items", filter=Q(items__done=True), distinct=True),
+        )
+        .order_by("-date", "branch__code", "due_at", "assignee__username", "id")
+    )
+
+
+def run_for(user: User, pk: int) -> ChecklistRun:
+    qs = ChecklistRun.objects.select_related("branch", "assignee__staff", "template").prefetch_related(
+        Prefetch("items", queryset=RunItem.objects.order_by("order", "id")),
+        Prefetch("audits", queryset=RunAudit.objects.select_related("by__staff")),
+    )
+    return get_scoped_or_404(user, qs, pk=pk)
+
+
+def own_item_for(user: User, pk: int) -> RunItem:
+    """Only the assignee completes an item: the branch lead who may see it still gets a 404."""
+    return get_scoped_or_404(user, RunItem.objects.filter(run__assignee=user).select_related("run"), pk=pk)
+
+
+def visible_item_for(user: User, pk: int) -> RunItem:
+    return get_scoped_or_404(user, RunItem.objects.select_related("run"), pk=pk)
+
+
+def _rates(row: dict) -> dict:
+    total = row["total"]
+    row["completion_rate"] = round(row["completed"] / total, 4) if total else None
+    row["on_time_rate"] = round(row["on_time"] / total, 4) if total else None
+    return row
+
+
+def dashboard(*, user: User, since: date, until: date, branch: str = "") -> dict:
+    """Completion and on-time rates per branch, per RM, per day and per template."""
+    qs = scope(user, ChecklistRun.objects.filter(date__gte=since, date__lte=until))
+    if branch:
+        qs = qs.filter(branch__code=branch)
+    figures = {
+        "total": Count("id"),
+        "completed": Count("id", filter=COMPLETED),
+        "on_time": Count("id", filter=COMPLETED & Q(late=False)),
+        "missed": Count("id", filter=Q(status=Status.MISSED)),
+        "rejected": Count("id", filter=Q(status=Status.REJECTED)),
+    }
+
+    def grouped(*fields: str) -> list[dict]:
+        return [_rates(dict(row)) for row in qs.values(*fields).annotate(**figures).order_by(*fields)]
+
+    overall = _rates(dict(qs.aggregate(**figures)))
+    by_branch = [
+        {"branch": {"code": r.pop("branch__code"), "name": r.pop("branch__name")}, **r}
+        for r in grouped("branch__code", "branch__name")
+    ]
+    by_rm = [
+        {
+            "rm": {"username": r.pop("assignee__username"), "display_name": r.pop("assignee__staff__name")},
+            "branch": r.pop("branch__code"),
+            **r,
+        }
+        for r in grouped("branch__code", "assignee__username", "assignee__staff__name")
+    ]
+    by_day = [{"date": r.pop("date").isoformat(), **r} for r in grouped("date")]
+    by_template = [
+        {"template": {"id": r.pop("template_id"), "name": r.pop("template__name")}, **r}
+        for r in grouped("template_id", "template__name")
+    ]
+    return {
+        "since": since.isoformat(),
+        "until": until.isoformat(),
+        "overall": overall,
+        "by_branch": by_branch,
+        "by_rm": by_rm,
+        "by_day": by_day,
+        "by_template": by_template,
+    }

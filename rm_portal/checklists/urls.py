@@ -1,0 +1,17 @@
+from django.urls import path
+
+from rm_portal.checklists import views
+
+app_name = "checklists"
+
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("items/<int:pk>/complete/", views.item_complete, name="item-complete"),
+    path("items/<int:pk>/photo/", views.item_photo, name="item-photo"),
+    path("runs/<int:pk>/audit/", views.run_audit, name="run-audit"),
+    path("queue/", views.queue, name="queue"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("setup/", views.setup, name="setup"),
+    path("export.csv", views.export, name="export"),
+]

@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.core.management import call_command
+
+from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, RunAudit, RunItem
+
+
+def test_seed_demo_builds_two_weeks_of_history_and_is_idempotent(db, settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("seed_demo", "--password", "demo-password-1")
+    counts = (ChecklistTemplate.objects.count(), ChecklistRun.objects.count(), RunItem.objects.count())
+    assert counts[0] == 3 and counts[1] > 40
+    assert ChecklistTemplate.objects.filter(name="晨会", items__requires_photo=True).exists()
+    assert ChecklistRun.objects.filter(status="missed").exists()
+    assert RunAudit.objects.filter(verdict="rejected").exists()
+    assert RunItem.objects.exclude(photo="").exists()
+    call_command("seed_demo", "--password", "demo-password-1")
+    assert (
+        ChecklistTemplate.objects.count(),
+        ChecklistRun.objects.count(),
+        RunItem.objects.count(),
+    ) == counts
