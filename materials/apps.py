@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MaterialsConfig(AppConfig):
     name = "materials"
     label = "materials"
     verbose_name = "营销物料"
+
+    def ready(self) -> None:
+        from materials import access  # noqa: F401  (registers the access policy)
+        from rm_portal.org.models import Role
+        from rm_portal.web import nav
+
+        nav.add([Role.RM, Role.HEAD_OFFICE], nav.Tab("materials", _("物料"), "materials:list", "▤", 40))
+        nav.add([Role.BRANCH_LEAD], nav.Tab("materials", _("推广"), "materials:stats", "▤", 40))
