@@ -56,20 +56,20 @@ def share_stats(*, user: User, rm: str = "") -> list[dict]:
     rows = (
         qs.values("material_id", "material__title", "material__kind")
         .annotate(
-            shares=Count("id", distinct=True),
-            views=Count("views", distinct=True),
-            visitors=Count("views__visitor", distinct=True),
-            customers=Count("customer", distinct=True),
+            n_shares=Count("id", distinct=True),
+            n_views=Count("views", distinct=True),
+            n_visitors=Count("views__visitor", distinct=True),
+            n_customers=Count("customer", distinct=True),
         )
-        .order_by("-views", "-shares", "material_id")
+        .order_by("-n_views", "-n_shares", "material_id")
     )
     return [
         {
             "material": {"id": r["material_id"], "title": r["material__title"], "kind": r["material__kind"]},
-            "shares": r["shares"],
-            "views": r["views"],
-            "unique_visitors": r["visitors"],
-            "customers_reached": r["customers"],
+            "shares": r["n_shares"],
+            "views": r["n_views"],
+            "unique_visitors": r["n_visitors"],
+            "customers_reached": r["n_customers"],
         }
         for r in rows
     ]

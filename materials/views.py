@@ -191,7 +191,7 @@ class MaterialForm(forms.Form):
     )
     category = forms.CharField(label=gettext_lazy("分类"), required=False, max_length=64)
     tags = forms.CharField(label=gettext_lazy("标签（逗号分隔）"), required=False, max_length=400)
-    product_url = forms.URLField(label=gettext_lazy("产品链接"), required=False)
+    product_url = forms.URLField(label=gettext_lazy("产品链接"), required=False, assume_scheme="https")
     risk_level = forms.ChoiceField(
         label=gettext_lazy("产品风险等级"), required=False, choices=[("", "—"), *RiskLevel.choices]
     )
