@@ -14,7 +14,7 @@ from rm_portal.customers.models import Customer
 from rm_portal.org.models import Staff
 
 PLACEHOLDERS = {
-    "customer_name": gettext_lazy("客户姓名（未指定客户时为“您”）"),
+    "customer_name": gettext_lazy("客户姓名（未指定客户时为“尊敬的客户”）"),
     "rm_name": gettext_lazy("客户经理姓名"),
     "rm_title": gettext_lazy("客户经理职务"),
     "rm_phone": gettext_lazy("客户经理手机号"),
@@ -30,7 +30,7 @@ def unknown_placeholders(text: str) -> list[str]:
 
 def values_for(*, staff: Staff, customer: Customer | None) -> dict[str, str]:
     return {
-        "customer_name": customer.name if customer else _("您"),
+        "customer_name": customer.name if customer else _("尊敬的客户"),
         "rm_name": staff.name,
         "rm_title": staff.title,
         "rm_phone": staff.phone,

@@ -30,7 +30,7 @@ def test_landing_shows_the_material_and_the_rms_card_without_login(api, rm01a, h
     r = visit(token)
     assert r.status_code == 200
     html = r.content.decode()
-    assert "您好，我是张晓明" in html
+    assert "尊敬的客户好，我是张晓明" in html
     assert f'href="tel:{rm01a.staff.phone}"' in html
     assert "城东支行" in html and "加我微信" in html
     assert r["Cache-Control"] == "private, no-store"

@@ -35,7 +35,7 @@ def test_detail_shares_without_javascript(browser_of, rm01a, hq_admin):
     m = script(hq_admin, body="{customer_name}您好，我是{rm_name}")
     client = browser_of(rm01a)
     page = client.get(f"/materials/{m.pk}/").content.decode()
-    assert "复制转发文案" in page and "您您好，我是张晓明" in page
+    assert "复制转发文案" in page and "尊敬的客户您好，我是张晓明" in page
     page = client.post(f"/materials/{m.pk}/", {"customer": ""}).content.decode()
     token = ShareToken.objects.get().token
     assert f"http://testserver/s/{token}" in page
