@@ -33,12 +33,9 @@ def _live_share(token: str) -> ShareToken | None:
     """The share behind a token, or None for unknown, expired or withdrawn — indistinguishably."""
     if not TOKEN.match(token):
         return None
-    share = (
-        ShareToken.objects.select_related("material", "rm__staff__branch", "customer")
-        .filter(token=token)
-        .first()
-    )
-    if share is None:
+    try:
+        share = ShareToken.objects.select_related("material", "rm__staff__branch", "customer").get(token=token)
+    except ShareToken.DoesNotExist:
         return None
     now = timezone.now()
     material = share.material
