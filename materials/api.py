@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
@@ -36,9 +37,9 @@ class LayoutField(serializers.Field):
             try:
                 data = json.loads(data)
             except ValueError:
-                raise serializers.ValidationError("版式不是有效的 JSON") from None
+                raise serializers.ValidationError(_("版式不是有效的 JSON")) from None
         if not isinstance(data, dict):
-            raise serializers.ValidationError("版式必须是 JSON 对象")
+            raise serializers.ValidationError(_("版式必须是 JSON 对象"))
         return data
 
     def to_representation(self, value: Any) -> Any:
@@ -117,7 +118,9 @@ class MaterialListApi(ListAPIView):
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
         kind = request.query_params.get("kind", "")
         if kind and kind not in Kind.values:
-            return Response({"kind": [f"未知类型：{kind}"]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"kind": [_("未知类型：%(kind)s") % {"kind": kind}]}, status=status.HTTP_400_BAD_REQUEST
+            )
         qs = material_list(user=request.user, kind=kind, q=request.query_params.get("q", ""))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response([material_out(m, request) for m in page])
@@ -203,7 +206,7 @@ class MaterialPosterApi(_ImageApi):
     def get(self, request: Request, pk: int) -> HttpResponse:
         material = material_for(request.user, pk)
         if material.kind != Kind.POSTER or getattr(material, "layout", None) is None:
-            return Response({"detail": "该物料不是海报模板"}, status=404)
+            return Response({"detail": _("该物料不是海报模板")}, status=404)
         try:
             data = posters.poster_for(
                 user=request.user, material=material, url_for=lambda token: landing_url(request, token)
@@ -220,7 +223,7 @@ class MaterialPreviewApi(_ImageApi):
     def get(self, request: Request, pk: int) -> HttpResponse:
         material = material_for(request.user, pk)
         if material.kind != Kind.POSTER or getattr(material, "layout", None) is None:
-            return Response({"detail": "该物料不是海报模板"}, status=404)
+            return Response({"detail": _("该物料不是海报模板")}, status=404)
         try:
             return _png(posters.poster_preview(layout=material.layout))
         except FontMissing as exc:
