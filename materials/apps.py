@@ -9,8 +9,11 @@ class MaterialsConfig(AppConfig):
 
     def ready(self) -> None:
         from materials import access  # noqa: F401  (registers the access policy)
+        from materials.services import share_links_handover
+        from rm_portal.org.handover import register_mover
         from rm_portal.org.models import Role
         from rm_portal.web import nav
 
         nav.add([Role.RM, Role.HEAD_OFFICE], nav.Tab("materials", _("物料"), "materials:list", "▤", 40))
+        register_mover("materials", share_links_handover)
         nav.add([Role.BRANCH_LEAD], nav.Tab("materials", _("推广"), "materials:stats", "▤", 40))

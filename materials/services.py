@@ -414,3 +414,25 @@ def view_record(*, share: ShareToken, ip: str, user_agent: str, at: datetime | N
                 at=at,
             )
     return True
+
+
+# --- handover ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def share_links_handover(leaver: User, successor: User) -> dict[str, int]:
+    """When an RM leaves, the links customers hold keep working and show the successor's card.
+
+    Live forward links move to the successor; a poster link moves unless the successor already
+    has one for that template (then the leaver's stays, and answers the friendly 404).
+    """
+    moved = ShareToken.objects.filter(
+        rm=leaver, channel=ShareToken.Channel.SHARE, expires_at__gt=timezone.now()
+    ).update(rm=successor)
+    taken = ShareToken.objects.filter(rm=successor, channel=ShareToken.Channel.POSTER).values("material_id")
+    posters = (
+        ShareToken.objects.filter(rm=leaver, channel=ShareToken.Channel.POSTER)
+        .exclude(material_id__in=taken)
+        .update(rm=successor)
+    )
+    return {"share_links": moved, "poster_links": posters}

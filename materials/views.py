@@ -34,7 +34,9 @@ def _live_share(token: str) -> ShareToken | None:
     if not TOKEN.match(token):
         return None
     try:
-        share = ShareToken.objects.select_related("material", "rm__staff__branch", "customer").get(token=token)
+        share = ShareToken.objects.select_related("material", "rm__staff__branch", "customer").get(
+            token=token
+        )
     except ShareToken.DoesNotExist:
         return None
     now = timezone.now()
