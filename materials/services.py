@@ -308,7 +308,8 @@ def gate_failures(*, material: Material, customer: Customer | None) -> list[tupl
 
 def share_text(*, material: Material, staff, customer: Customer | None, url: str) -> str:  # type: ignore[no-untyped-def]
     values = values_for(staff=staff, customer=customer)
-    parts = [fill(material.title, values)]
+    # A script's title is the RM's index ("到期提醒"), not words for the customer.
+    parts = [] if material.kind == Kind.SCRIPT else [fill(material.title, values)]
     body = fill(material.body, values).strip()
     if body:
         parts.append(body)

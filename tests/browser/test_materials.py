@@ -28,7 +28,7 @@ def test_rm_finds_a_script_copies_it_and_opens_a_poster(phone, rm01a, hq_admin, 
     phone.get_by_test_id("copy").click()
     phone.get_by_test_id("copy-status").filter(has_text="已复制").wait_for()
     text = phone.get_by_test_id("share-text").input_value()
-    assert text.startswith("大额存单到期提醒\n尊敬的客户您好，我是城东支行的张晓明。\n")
+    assert text.startswith("尊敬的客户您好，我是城东支行的张晓明。\n")
     assert f"{phone.base}/s/" in text
     assert phone.evaluate("navigator.clipboard.readText()") == text
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375

@@ -31,7 +31,7 @@ def test_share_text_is_personalised_and_ends_with_the_tracked_link(api, rm01a, h
 
 def test_share_without_customer(api, rm01a, hq_admin):
     data = share(api(rm01a), script(hq_admin)).json()
-    assert data["text"].startswith("开门红存款话术\n尊敬的客户您好") and data["rule"] == "not_checked"
+    assert data["text"].startswith("尊敬的客户您好，我是城东支行") and data["rule"] == "not_checked"
 
 
 def test_tokens_are_unique_per_share(api, rm01a, hq_admin):
