@@ -8,7 +8,8 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView
 from rest_framework.request import Request
@@ -29,6 +30,7 @@ def landing_url(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("materials:landing", args=[token]))
 
 
+@extend_schema_field(OpenApiTypes.OBJECT)
 class LayoutField(serializers.Field):
     """A JSON object, or (in a multipart form) a string holding one."""
 
@@ -109,6 +111,7 @@ class MaterialListApi(ListAPIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
     @extend_schema(
+        operation_id="v1_materials_list",
         parameters=[
             OpenApiParameter("kind", str, enum=Kind.values),
             OpenApiParameter("q", str, description="substring of title or body; title hits first"),

@@ -8,7 +8,7 @@ class MaterialsConfig(AppConfig):
     verbose_name = "营销物料"
 
     def ready(self) -> None:
-        from materials import access  # noqa: F401  (registers the access policy)
+        from materials import access, today  # noqa: F401  (register the access policy and the Today card)
         from materials.services import share_links_handover
         from rm_portal.org.handover import register_mover
         from rm_portal.org.models import Role

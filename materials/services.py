@@ -403,17 +403,19 @@ def view_record(*, share: ShareToken, ip: str, user_agent: str, at: datetime | N
     visitor = visitor_hash(ip=ip, user_agent=user_agent)
     if ViewEvent.objects.filter(token=share, visitor=visitor, at__gt=at - DEDUP_WINDOW).exists():
         return False
+    if not share.customer_id:
+        ViewEvent.objects.create(token=share, visitor=visitor, at=at)  # one statement: no transaction
+        return True
     with transaction.atomic():
         ViewEvent.objects.create(token=share, visitor=visitor, at=at)
-        if share.customer_id:
-            timeline_record(
-                customer=share.customer,
-                kind="material_view",
-                title=_("查看了《%(title)s》") % {"title": share.material.title},
-                ref=share,
-                detail={"material": share.material_id},
-                at=at,
-            )
+        timeline_record(
+            customer=share.customer,
+            kind="material_view",
+            title=_("查看了《%(title)s》") % {"title": share.material.title},
+            ref=share,
+            detail={"material": share.material_id},
+            at=at,
+        )
     return True
 
 

@@ -89,3 +89,16 @@ def test_head_office_uploads_a_poster_and_sees_the_preview(browser_of, hq_admin,
 
 def test_pages_need_a_login(client):
     assert client.get("/materials/").status_code == 302
+
+
+def test_today_shows_the_outreach_card(browser_of, rm01a, lead01, compliance, hq_admin):
+    from django.test import Client as Visitor
+
+    from materials.services import share_create
+
+    token = share_create(rm=rm01a, material=script(hq_admin)).token
+    Visitor(REMOTE_ADDR="10.1.1.1").get(f"/s/{token}")
+    page = browser_of(rm01a).get("/").content.decode()
+    assert 'data-testid="outreach-card"' in page and "近 7 天推广" in page
+    assert 'data-testid="outreach-card"' in browser_of(lead01).get("/").content.decode()
+    assert 'data-testid="outreach-card"' not in browser_of(compliance).get("/").content.decode()
