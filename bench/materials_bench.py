@@ -308,7 +308,7 @@ def main() -> None:
         print(f"    requests           {len(latencies)} ({errors} non-200)")
         print(f"    throughput         {len(latencies) / elapsed:,.0f} requests/s  (aim ≥ 500)")
         print(f"    latency p50 / p95  {pct(latencies, 0.5):.1f} ms / {pct(latencies, 0.95):.1f} ms")
-    print(f"  queries/request      {queries} for a repeat view; 5 for a new view (+1 with a known customer)")
+    print(f"  queries/request      {queries} for a repeat view; 4 for a new view (+1 for a known customer)")
 
 
 if __name__ == "__main__":

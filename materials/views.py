@@ -200,12 +200,12 @@ class MaterialForm(forms.Form):
     publish_from = forms.DateTimeField(
         label=gettext_lazy("发布时间"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     publish_until = forms.DateTimeField(
         label=gettext_lazy("下架时间"),
         required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     branches = forms.CharField(label=gettext_lazy("适用网点代码（逗号分隔，留空为全部）"), required=False)
     allow_override = forms.BooleanField(label=gettext_lazy("允许说明理由后越过适当性校验"), required=False)

@@ -102,3 +102,21 @@ def test_today_shows_the_outreach_card(browser_of, rm01a, lead01, compliance, hq
     assert 'data-testid="outreach-card"' in page and "近 7 天推广" in page
     assert 'data-testid="outreach-card"' in browser_of(lead01).get("/").content.decode()
     assert 'data-testid="outreach-card"' not in browser_of(compliance).get("/").content.decode()
+
+
+def test_saving_the_edit_form_unchanged_keeps_the_publish_window(browser_of, hq_admin, b01):
+    import re
+
+    from django.utils import timezone
+
+    m = script(hq_admin, branches=["B01"], tags=["存款"])
+    client = browser_of(hq_admin)
+    page = client.get(f"/materials/{m.pk}/edit/").content.decode()
+    form = dict(re.findall(r'<input type="(?:text|datetime-local|url)" name="(\w+)" value="([^"]*)"', page))
+    assert form["publish_from"] == timezone.localtime(m.publish_from).strftime("%Y-%m-%dT%H:%M")
+    body = re.search(r'<textarea name="body"[^>]*>\s*([^<]*)</textarea>', page).group(1)
+    r = client.post(f"/materials/{m.pk}/edit/", {**form, "kind": "script", "body": body})
+    assert r.status_code == 302
+    m.refresh_from_db()
+    assert m.version == 2 and m.publish_from is not None and m.tags == ["存款"]
+    assert [b.code for b in m.branches.all()] == ["B01"]
