@@ -120,3 +120,11 @@ def test_saving_the_edit_form_unchanged_keeps_the_publish_window(browser_of, hq_
     m.refresh_from_db()
     assert m.version == 2 and m.publish_from is not None and m.tags == ["存款"]
     assert [b.code for b in m.branches.all()] == ["B01"]
+
+
+def test_detail_page_in_english(browser_of, rm01a, hq_admin):
+    m = script(hq_admin)
+    client = browser_of(rm01a)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get(f"/materials/{m.pk}/").content.decode()
+    assert "Copy forward text" in page and "One-tap forward" in page

@@ -161,3 +161,19 @@ def test_bad_layout_is_rejected_on_save(api, hq_admin, layout, message):
     )
     assert r.status_code == 400
     assert message in json.dumps(r.json(), ensure_ascii=False)
+
+
+def test_a_missing_cjk_font_is_a_clear_503(api, rm01a, hq_admin, monkeypatch):
+    from materials import fonts
+
+    m = poster(hq_admin)
+    monkeypatch.delenv("RM_CJK_FONT", raising=False)
+    monkeypatch.setattr(fonts, "CANDIDATES", [("/nonexistent/font.ttc", 0)])
+    fonts.cjk_font_path.cache_clear()
+    fonts.cjk_font.cache_clear()
+    try:
+        r = get_poster(api(rm01a), m)
+    finally:
+        fonts.cjk_font_path.cache_clear()
+        fonts.cjk_font.cache_clear()
+    assert r.status_code == 503 and "fonts-noto-cjk" in r.json()["detail"]
