@@ -42,7 +42,7 @@ class Card:
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=4)  # ~6 MB each decoded
 def _background(name: str) -> Image.Image:
     # Keyed by the stored file name, which changes whenever head office uploads a new one.
     with default_storage.open(name, "rb") as f:
