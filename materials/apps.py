@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MaterialsConfig(AppConfig):
     name = "materials"
     label = "materials"
     verbose_name = "营销物料"
+
+    def ready(self) -> None:
+        from materials import access, today  # noqa: F401  (register the access policy and the Today card)
+        from materials.services import share_links_handover
+        from rm_portal.org.handover import register_mover
+        from rm_portal.org.models import Role
+        from rm_portal.web import nav
+
+        nav.add([Role.RM, Role.HEAD_OFFICE], nav.Tab("materials", _("物料"), "materials:list", "▤", 40))
+        register_mover("materials", share_links_handover)
+        nav.add([Role.BRANCH_LEAD], nav.Tab("materials", _("推广"), "materials:stats", "▤", 40))

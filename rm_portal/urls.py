@@ -22,6 +22,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", web_views.healthz, name="healthz"),
     path("checklists/", include("rm_portal.checklists.urls")),
+    path("", include("materials.urls")),  # /s/{token} (public landing) and the materials pages
     path("", include("rm_portal.web.urls")),
 ]
 

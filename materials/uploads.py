@@ -1,0 +1,92 @@
+"""Uploads are checked for what they are, not what they claim to be."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image
+from rest_framework import status
+from rest_framework.exceptions import APIException, ValidationError
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+# A decompression bomb is a small file that unpacks to a huge bitmap; 1080×1920 is 2 MP.
+MAX_IMAGE_PIXELS = 40_000_000
+EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"PK\x03\x04")
+IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
+
+
+class TooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "too_large"
+
+
+@dataclass(frozen=True)
+class Checked:
+    content_type: str
+    size: int
+    width: int = 0
+    height: int = 0
+
+
+def _head(upload: UploadedFile, n: int = 8) -> bytes:
+    upload.seek(0)
+    head = upload.read(n)
+    upload.seek(0)
+    return head
+
+
+def check_size(upload: UploadedFile, field: str) -> None:
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise TooLarge(
+            _("%(field)s：文件过大（%(mb).1f MB），上限 %(limit)d MB")
+            % {"field": field, "mb": upload.size / 1048576, "limit": MAX_UPLOAD_BYTES // 1048576}
+        )
+
+
+def check_image(upload: UploadedFile, field: str) -> Checked:
+    check_size(upload, field)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                width, height = probe.size
+                if width * height > MAX_IMAGE_PIXELS:
+                    raise ValidationError(
+                        {field: [_("图片像素过多（%(w)d×%(h)d），疑似解压炸弹") % {"w": width, "h": height}]}
+                    )
+                image_format = probe.format
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationError({field: [_("图片像素过多，疑似解压炸弹")]}) from None
+    except Exception:  # Pillow raises many kinds for a broken file; all mean "not an image"
+        raise ValidationError({field: [_("图片无法解码，请上传 PNG 或 JPEG")]}) from None
+    finally:
+        upload.seek(0)
+    if image_format not in IMAGE_TYPES:
+        raise ValidationError({field: [_("不支持的图片格式，请上传 PNG 或 JPEG")]})
+    return Checked(IMAGE_TYPES[image_format], upload.size, width, height)
+
+
+def check_attachment(upload: UploadedFile, field: str = "attachments") -> Checked:
+    """A PDF (really a PDF) or an image that decodes."""
+    check_size(upload, field)
+    head = _head(upload, 8)
+    if head.startswith(EXECUTABLE_MAGIC):
+        raise ValidationError(
+            {field: [_("“%(name)s”是可执行文件或压缩包，不能上传") % {"name": upload.name}]}
+        )
+    name = (upload.name or "").lower()
+    if name.endswith(".pdf") or head.startswith(b"%PDF"):
+        if not head.startswith(b"%PDF-"):
+            raise ValidationError({field: [_("“%(name)s”不是 PDF 文件") % {"name": upload.name}]})
+        return Checked("application/pdf", upload.size)
+    return check_image(upload, field)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from materials import views
+
+app_name = "materials"
+
+urlpatterns = [
+    # Public, no login: the customer's landing page of a shared link.
+    path("s/<str:token>", views.landing, name="landing"),
+    path("s/<str:token>/files/<int:pk>", views.landing_file, name="landing-file"),
+    path("materials/", views.material_list_page, name="list"),
+    path("materials/new/", views.material_new, name="new"),
+    path("materials/stats/", views.stats, name="stats"),
+    path("materials/<int:pk>/", views.material_detail, name="detail"),
+    path("materials/<int:pk>/edit/", views.material_edit, name="edit"),
+    path("materials/<int:pk>/poster/", views.poster_page, name="poster"),
+]

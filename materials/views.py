@@ -1,0 +1,314 @@
+"""Phone pages of the marketing kit, and the public landing page of a shared link."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from django import forms
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework.exceptions import APIException, ValidationError
+
+from materials.api import landing_url
+from materials.models import Kind, MarketingCategory, Material, RiskLevel, ShareToken
+from materials.placeholders import PLACEHOLDERS, fill, values_for
+from materials.selectors import customer_for_share, material_for, material_list, share_stats
+from materials.services import material_create, material_update, share_create, share_text, view_record
+from rm_portal.org.access import staff_of
+from rm_portal.org.models import Role
+from rm_portal.web.decorators import staff_page
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+
+
+# --- public landing page ----------------------------------------------------------------------
+
+
+def _live_share(token: str) -> ShareToken | None:
+    """The share behind a token, or None for unknown, expired or withdrawn — indistinguishably."""
+    if not TOKEN.match(token):
+        return None
+    try:
+        share = ShareToken.objects.select_related("material", "rm__staff__branch", "customer").get(
+            token=token
+        )
+    except ShareToken.DoesNotExist:
+        return None
+    now = timezone.now()
+    material = share.material
+    if share.expires_at and share.expires_at <= now:
+        return None
+    if material.publish_from is None or material.publish_from > now:
+        return None
+    if material.publish_until and material.publish_until <= now:
+        return None
+    staff = getattr(share.rm, "staff", None)
+    if staff is None or not staff.active:
+        return None
+    return share
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "materials/landing_404.html", status=404)
+
+
+def landing(request: HttpRequest, token: str) -> HttpResponse:
+    share = _live_share(token)
+    if share is None:
+        return _not_found(request)
+    view_record(
+        share=share,
+        ip=request.META.get("REMOTE_ADDR", ""),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    staff = share.rm.staff
+    values = values_for(staff=staff, customer=share.customer)
+    context = {
+        "share": share,
+        "material": share.material,
+        "title": fill(share.material.title, values),
+        "body": fill(share.material.body, values),
+        "card": staff,
+        "attachments": list(share.material.attachments.all()),
+    }
+    response = render(request, "materials/landing.html", context)
+    response["Cache-Control"] = "private, no-store"  # every view must reach us to be counted
+    response["Referrer-Policy"] = "no-referrer"  # the token stays out of third-party logs
+    return response
+
+
+def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponse:
+    share = _live_share(token)
+    attachment = share.material.attachments.filter(pk=pk).first() if share else None
+    if attachment is None:
+        return _not_found(request)
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{attachment.pk}{_suffix(attachment.content_type)}"'
+    return response
+
+
+def _suffix(content_type: str) -> str:
+    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, "")
+
+
+# --- staff pages ----------------------------------------------------------------------------
+
+
+@staff_page(Role.RM, Role.HEAD_OFFICE, Role.BRANCH_LEAD)
+def material_list_page(request: HttpRequest) -> HttpResponse:
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Kind.values else ""
+    q = request.GET.get("q", "").strip()[:100]
+    items = list(material_list(user=request.user, kind=kind, q=q)[:100])
+    return render(
+        request,
+        "materials/list.html",
+        {"items": items, "kind": kind, "q": q, "kinds": Kind.choices, "now": timezone.now()},
+    )
+
+
+@staff_page(Role.RM, Role.HEAD_OFFICE, Role.BRANCH_LEAD)
+def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    material = material_for(request.user, pk)
+    staff = staff_of(request.user)
+    context = {
+        "material": material,
+        "preview": fill(material.body, values_for(staff=staff, customer=None)),
+        "can_share": staff.role == Role.RM,
+        "shared": None,
+        "customer": "",
+    }
+    if request.method == "POST" and staff.role == Role.RM:
+        cust_no = request.POST.get("customer", "").strip()[:32]
+        context["customer"] = cust_no
+        try:
+            customer = customer_for_share(request.user, cust_no) if cust_no else None
+            share = share_create(
+                rm=request.user,
+                material=material,
+                customer=customer,
+                override_reason=request.POST.get("override_reason", "")[:500],
+            )
+        except Http404:
+            messages.error(request, _("客户不存在，或不是您管户的客户"))
+        except APIException as exc:
+            detail = exc.detail.get("detail") if isinstance(exc.detail, dict) else exc.detail
+            messages.error(request, str(detail))
+            context["refused"] = True
+        else:
+            url = landing_url(request, share.token)
+            context["shared"] = {
+                "url": url,
+                "text": share_text(material=material, staff=staff, customer=customer, url=url),
+                "rule": share.rule,
+            }
+    elif request.method == "POST":
+        return redirect("materials:detail", pk=pk)
+    return render(request, "materials/detail.html", context)
+
+
+@staff_page(Role.RM)
+def poster_page(request: HttpRequest, pk: int) -> HttpResponse:
+    material = material_for(request.user, pk)
+    if material.kind != Kind.POSTER:
+        raise Http404
+    return render(request, "materials/poster.html", {"material": material})
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def stats(request: HttpRequest) -> HttpResponse:
+    rows = share_stats(user=request.user)
+    totals = {k: sum(r[k] for r in rows) for k in ("shares", "views", "unique_visitors", "customers_reached")}
+    return render(request, "materials/stats.html", {"rows": rows, "totals": totals})
+
+
+# --- head office: upload and edit -----------------------------------------------------------
+
+DEFAULT_LAYOUT = {
+    "qr_x": 720,
+    "qr_y": 1500,
+    "qr_size": 300,
+    "slots": {
+        "name": {"x": 80, "y": 1500, "size": 72, "color": "#b4232a"},
+        "title": {"x": 80, "y": 1600, "size": 40, "color": "#333333"},
+        "branch": {"x": 80, "y": 1660, "size": 40, "color": "#333333"},
+        "phone": {"x": 80, "y": 1720, "size": 40, "color": "#333333"},
+    },
+}
+
+
+class MaterialForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("类型"), choices=Kind.choices)
+    title = forms.CharField(label=gettext_lazy("标题"), max_length=200)
+    body = forms.CharField(
+        label=gettext_lazy("正文"), required=False, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    category = forms.CharField(label=gettext_lazy("分类"), required=False, max_length=64)
+    tags = forms.CharField(label=gettext_lazy("标签（逗号分隔）"), required=False, max_length=400)
+    product_url = forms.URLField(label=gettext_lazy("产品链接"), required=False, assume_scheme="https")
+    risk_level = forms.ChoiceField(
+        label=gettext_lazy("产品风险等级"), required=False, choices=[("", "—"), *RiskLevel.choices]
+    )
+    marketing_category = forms.ChoiceField(
+        label=gettext_lazy("营销类别"), required=False, choices=[("", "—"), *MarketingCategory.choices]
+    )
+    publish_from = forms.DateTimeField(
+        label=gettext_lazy("发布时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    publish_until = forms.DateTimeField(
+        label=gettext_lazy("下架时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    branches = forms.CharField(label=gettext_lazy("适用网点代码（逗号分隔，留空为全部）"), required=False)
+    allow_override = forms.BooleanField(label=gettext_lazy("允许说明理由后越过适当性校验"), required=False)
+    attachment = forms.FileField(label=gettext_lazy("附件（PDF 或图片）"), required=False)
+    background = forms.FileField(label=gettext_lazy("海报背景图"), required=False)
+    layout = forms.CharField(
+        label=gettext_lazy("海报版式（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 8})
+    )
+
+    def clean_layout(self) -> dict | None:
+        raw = self.cleaned_data["layout"].strip()
+        if not raw:
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError(_("版式不是有效的 JSON")) from None
+        if not isinstance(value, dict):
+            raise forms.ValidationError(_("版式必须是 JSON 对象"))
+        return value
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        data["tags"] = [t.strip() for t in re.split(r"[,，]", data["tags"]) if t.strip()]
+        data["branches"] = [b.strip() for b in re.split(r"[,，]", data["branches"]) if b.strip()]
+        attachment = data.pop("attachment")
+        data["attachments"] = [attachment] if attachment else []
+        for name in ("background", "layout"):
+            if data.get(name) is None:
+                data.pop(name)
+        return data
+
+
+def _form_errors(form: MaterialForm, exc: APIException) -> None:
+    detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
+    for field, errors in detail.items():
+        errors = errors if isinstance(errors, list) else [errors]
+        target = field if field in form.fields else None
+        if field == "attachments":
+            target = "attachment"
+        for error in errors:
+            form.add_error(target, str(error))
+
+
+@staff_page(Role.HEAD_OFFICE)
+def material_new(request: HttpRequest) -> HttpResponse:
+    form = MaterialForm(
+        request.POST or None, request.FILES or None, initial={"layout": json.dumps(DEFAULT_LAYOUT)}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            material = material_create(by=request.user, **form.service_kwargs())
+        except APIException as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已保存"))
+            return redirect("materials:edit", pk=material.pk)
+    return render(
+        request, "materials/edit.html", {"form": form, "material": None, "placeholders": PLACEHOLDERS}
+    )
+
+
+@staff_page(Role.HEAD_OFFICE)
+def material_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    material = material_for(request.user, pk)
+    layout = getattr(material, "layout", None) if material.kind == Kind.POSTER else None
+    initial = {
+        "kind": material.kind,
+        "title": material.title,
+        "body": material.body,
+        "category": material.category,
+        "tags": ", ".join(material.tags),
+        "product_url": material.product_url,
+        "risk_level": material.risk_level,
+        "marketing_category": material.marketing_category,
+        "publish_from": timezone.localtime(material.publish_from) if material.publish_from else None,
+        "publish_until": timezone.localtime(material.publish_until) if material.publish_until else None,
+        "branches": ", ".join(b.code for b in material.branches.all()),
+        "allow_override": material.allow_override,
+        "layout": json.dumps(
+            {"qr_x": layout.qr_x, "qr_y": layout.qr_y, "qr_size": layout.qr_size, "slots": layout.slots}
+            if layout
+            else DEFAULT_LAYOUT,
+            ensure_ascii=False,
+        ),
+    }
+    form = MaterialForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        kwargs = form.service_kwargs()
+        if material.kind != Kind.POSTER:
+            kwargs.pop("layout", None)
+        try:
+            material_update(material=material, by=request.user, **kwargs)
+        except (APIException, ValidationError) as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("已保存为第 %(v)d 版") % {"v": material.version + 1})
+            return redirect("materials:edit", pk=material.pk)
+    return render(
+        request,
+        "materials/edit.html",
+        {"form": form, "material": material, "layout": layout, "placeholders": PLACEHOLDERS},
+    )
+
+
+__all__ = ["Material"]

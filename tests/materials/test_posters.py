@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.files.storage import default_storage
+from PIL import Image, ImageDraw
+
+from materials import posters
+from materials.fonts import cjk_font, cjk_font_path
+from materials.models import ShareToken
+from tests.conftest import need
+from tests.materials.factories import LAYOUT, png_upload, poster, script
+
+pytestmark = pytest.mark.django_db
+
+
+def decode(png: bytes) -> list[str]:
+    import zxingcpp
+
+    image = Image.open(io.BytesIO(png))
+    return [result.text for result in zxingcpp.read_barcodes(image)]
+
+
+def glyph(font, char: str) -> bytes:  # type: ignore[no-untyped-def]
+    image = Image.new("L", (100, 100), 0)
+    ImageDraw.Draw(image).text((0, 0), char, font=font, fill=255)
+    return image.tobytes()
+
+
+def font_available() -> bool:
+    try:
+        cjk_font_path()
+    except Exception:
+        return False
+    return True
+
+
+@pytest.fixture
+def renders(monkeypatch):  # type: ignore[no-untyped-def]
+    calls: list[str] = []
+    real = posters.poster_render
+
+    def counting(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(kwargs["card"].name)
+        return real(**kwargs)
+
+    monkeypatch.setattr(posters, "poster_render", counting)
+    return calls
+
+
+def get_poster(client, material):  # type: ignore[no-untyped-def]
+    return client.get(f"/api/v1/materials/{material.pk}/poster.png")
+
+
+def test_each_rms_poster_qr_decodes_to_their_own_landing_url(api, rm01a, rm01b, rm02a, hq_admin):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    m = poster(hq_admin)
+    for user in (rm01a, rm01b, rm02a):
+        r = get_poster(api(user), m)
+        assert r.status_code == 200 and r["Content-Type"] == "image/png"
+        image = Image.open(io.BytesIO(r.content))
+        assert image.size == (1080, 1920)
+        token = ShareToken.objects.get(rm=user, material=m, channel="poster").token
+        assert decode(r.content) == [f"http://testserver/s/{token}"]
+
+
+def test_qr_keeps_its_quiet_zone_and_error_correction_m(api, rm01a, hq_admin):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    import zxingcpp
+
+    m = poster(hq_admin)
+    image = Image.open(io.BytesIO(get_poster(api(rm01a), m).content)).convert("L")
+    box = image.crop((LAYOUT["qr_x"], LAYOUT["qr_y"], LAYOUT["qr_x"] + 320, LAYOUT["qr_y"] + 320))
+    # Four modules of white around the code: with 320 px for 45 modules, 7 px a module.
+    assert box.crop((0, 0, 320, 28)).getextrema()[0] == 255
+    assert box.crop((0, 0, 28, 320)).getextrema()[0] == 255
+    result = zxingcpp.read_barcodes(box)[0]
+    assert result.ec_level in ("M", "Q", "H")
+
+
+def test_cjk_text_is_drawn_with_a_font_that_has_the_glyphs(api, rm01a, hq_admin):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    font = cjk_font(72)
+    tofu = glyph(font, "\U0010fffd")  # what the font draws for a character it does not have
+    for char in "张晓明客户经理城东支行":
+        drawn = glyph(font, char)
+        assert drawn != tofu and any(drawn), char
+    # And the name slot on the poster is no longer the plain background.
+    m = poster(hq_admin)
+    image = Image.open(io.BytesIO(get_poster(api(rm01a), m).content)).convert("RGB")
+    name_box = image.crop((80, 1500, 80 + 72 * 3, 1500 + 100))
+    assert len(name_box.getcolors(maxcolors=100000) or []) > 2
+
+
+def test_repeat_is_a_file_read_and_changes_invalidate(api, rm01a, hq_admin, renders):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    m = poster(hq_admin)
+    client = api(rm01a)
+    first = get_poster(client, m).content
+    second = get_poster(client, m).content
+    assert first == second and renders == ["张晓明"]
+    folder = f"posters/m{m.pk}/u{rm01a.pk}"
+    assert len(default_storage.listdir(folder)[1]) == 1
+    # The RM's profile changes: a new poster, the stale file is gone.
+    staff = rm01a.staff
+    staff.title = "高级客户经理"
+    staff.save()
+    get_poster(client, m)
+    assert len(renders) == 2 and len(default_storage.listdir(folder)[1]) == 1
+    # Head office edits the template: a new version renders again.
+    r = api(hq_admin).patch(
+        f"/api/v1/materials/{m.pk}/", {"layout": json.dumps({"qr_size": 300})}, format="multipart"
+    )
+    assert r.status_code == 200 and r.json()["version"] == 2
+    third = get_poster(client, m).content
+    assert len(renders) == 3 and len(default_storage.listdir(folder)[1]) == 1
+    token = ShareToken.objects.get(rm=rm01a, material=m, channel="poster").token
+    assert decode(third) == [f"http://testserver/s/{token}"]
+
+
+def test_poster_scoping(api, anon, rm01a, rm02a, lead01, hq_admin, compliance):
+    b02_only = poster(hq_admin, branches=["B02"])
+    draft = poster(hq_admin, publish_from=None, title="草稿海报")
+    assert get_poster(api(rm01a), b02_only).status_code == 404
+    assert get_poster(api(rm01a), draft).status_code == 404
+    assert get_poster(api(rm01a), script(hq_admin)).status_code == 404
+    assert get_poster(api(rm01a), type("M", (), {"pk": 999999})()).status_code == 404
+    for user in (lead01, hq_admin, compliance):
+        assert get_poster(api(user), b02_only).status_code == 403
+    assert get_poster(anon, b02_only).status_code == 401
+    assert not ShareToken.objects.filter(rm=rm01a).exists()
+
+
+def test_head_office_preview(api, hq_admin, rm01a):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    m = poster(hq_admin)
+    r = api(hq_admin).get(f"/api/v1/materials/{m.pk}/preview.png")
+    assert r.status_code == 200 and decode(r.content)
+    assert api(rm01a).get(f"/api/v1/materials/{m.pk}/preview.png").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("layout", "message"),
+    [
+        ({**LAYOUT, "qr_x": 900}, "超出"),
+        ({**LAYOUT, "qr_y": -1}, "超出"),
+        ({**LAYOUT, "qr_size": 100}, "太小"),
+        ({**LAYOUT, "slots": {"nickname": {"x": 1, "y": 1}}}, "未知文字位"),
+        ({**LAYOUT, "slots": {"name": {"x": 5000, "y": 1}}}, "超出"),
+        ({**LAYOUT, "slots": {"name": {"x": 1, "y": 1, "color": "red"}}}, "颜色"),
+        ({"qr_x": "a"}, "整数"),
+    ],
+)
+def test_bad_layout_is_rejected_on_save(api, hq_admin, layout, message):
+    r = api(hq_admin).post(
+        "/api/v1/materials/",
+        {"kind": "poster", "title": "海报", "background": png_upload(), "layout": json.dumps(layout)},
+        format="multipart",
+    )
+    assert r.status_code == 400
+    assert message in json.dumps(r.json(), ensure_ascii=False)
+
+
+def test_a_missing_cjk_font_is_a_clear_503(api, rm01a, hq_admin, monkeypatch):
+    from materials import fonts
+
+    m = poster(hq_admin)
+    monkeypatch.delenv("RM_CJK_FONT", raising=False)
+    monkeypatch.setattr(fonts, "CANDIDATES", [("/nonexistent/font.ttc", 0)])
+    fonts.cjk_font_path.cache_clear()
+    fonts.cjk_font.cache_clear()
+    try:
+        r = get_poster(api(rm01a), m)
+    finally:
+        fonts.cjk_font_path.cache_clear()
+        fonts.cjk_font.cache_clear()
+    assert r.status_code == 503 and "fonts-noto-cjk" in r.json()["detail"]
