@@ -4,12 +4,13 @@ from django.http import HttpRequest
 
 from rm_portal.notifications.selectors import unread_count
 from rm_portal.org.access import staff_of
-from rm_portal.web.nav import tabs_for
+from rm_portal.web.nav import bar_and_more
 
 
 def shell(request: HttpRequest) -> dict:
     """What the page shell needs: who is signed in, their tabs, their unread count."""
     staff = staff_of(request.user) if hasattr(request, "user") else None
     if staff is None:
-        return {"staff": None, "tabs": [], "unread": 0}
-    return {"staff": staff, "tabs": tabs_for(staff.role), "unread": unread_count(user=request.user)}
+        return {"staff": None, "tabs": [], "more_tabs": [], "unread": 0}
+    tabs, more = bar_and_more(staff.role)
+    return {"staff": staff, "tabs": tabs, "more_tabs": more, "unread": unread_count(user=request.user)}

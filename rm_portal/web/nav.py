@@ -1,5 +1,9 @@
 """Bottom navigation per role. Apps add their tabs with `add`; a tab whose URL does not
-resolve (its app not built yet) is left out rather than shown as a dead link."""
+resolve (its app not built yet) is left out rather than shown as a dead link.
+
+A phone's bottom bar holds five tabs: the first four by `order`, then 我的. Tabs beyond
+that are listed on the 我的 page, so adding an app never squeezes the bar unreadable.
+Messages live in the top bar (a bell with the unread count), not in a tab."""
 
 from __future__ import annotations
 
@@ -30,6 +34,9 @@ def add(roles: list[Role], tab: Tab) -> None:
         _TABS[role.value] = sorted([*tabs, tab], key=lambda t: t.order)
 
 
+BAR_SIZE = 5
+
+
 def tabs_for(role: str | None) -> list[dict[str, str]]:
     result = []
     for tab in _TABS.get(role or "", []):
@@ -43,5 +50,13 @@ def tabs_for(role: str | None) -> list[dict[str, str]]:
 
 PEOPLE = [Role.RM, Role.BRANCH_LEAD, Role.COMPLIANCE, Role.HEAD_OFFICE]
 add(PEOPLE, Tab("today", _("今日"), "web:today", "◎", 0))
-add(PEOPLE, Tab("notifications", _("消息"), "web:notifications", "✉", 80))
 add(PEOPLE, Tab("me", _("我的"), "web:me", "☺", 90))
+
+
+def bar_and_more(role: str | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """The tabs shown in the bottom bar, and the ones that overflow to the 我的 page."""
+    tabs = tabs_for(role)
+    me = [t for t in tabs if t["key"] == "me"]
+    others = [t for t in tabs if t["key"] != "me"]
+    room = BAR_SIZE - len(me)
+    return others[:room] + me, others[room:]

@@ -7,7 +7,7 @@ from rm_portal.notifications.services import notify
 
 
 def tab_keys(html: str) -> list[str]:
-    return re.findall(r'data-tab="([a-z_]+)"', html)
+    return re.findall(r'data-tab="([a-z0-9_]+)"', html)
 
 
 def test_the_login_page_is_chinese_by_default_even_for_an_english_browser(client, db):
@@ -51,8 +51,24 @@ def test_each_role_gets_its_own_tabs(client, rm01a, compliance, password):
     client.force_login(rm01a)
     rm_tabs = tab_keys(client.get("/").content.decode())
     assert rm_tabs[0] == "today" and rm_tabs[-1] == "me" and "materials" in rm_tabs
+    assert len(rm_tabs) <= 5
     client.force_login(compliance)
     assert "today" in tab_keys(client.get("/").content.decode())
+
+
+def test_tabs_beyond_the_bar_overflow_to_the_me_page(client, rm01a, monkeypatch):
+    from rm_portal.org.models import Role
+    from rm_portal.web import nav
+
+    monkeypatch.setattr(nav, "_TABS", {role: list(tabs) for role, tabs in nav._TABS.items()})
+    for i in range(6):
+        nav.add([Role.RM], nav.Tab(f"extra{i}", f"功能{i}", "web:notifications", "·", 50 + i))
+    client.force_login(rm01a)
+    bar = tab_keys(client.get("/").content.decode())
+    assert len(bar) == 5 and bar[-1] == "me"
+    me_page = client.get("/me/").content.decode()
+    assert 'data-more="extra5"' in me_page
+    assert not set(bar) & set(re.findall(r'data-more="([a-z0-9_]+)"', me_page))
 
 
 def test_english_can_be_chosen_and_sticks(client, rm01a):
