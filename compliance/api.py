@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from django.db import transaction
-from django.http import StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -279,10 +279,10 @@ class WeComCallbackApi(APIView):
             raise ValidationError({"detail": _("无法解密回调内容")}) from error
 
     @extend_schema(responses={200: str})
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         """URL verification: echo the decrypted echostr."""
         plain = self._open(request, request.query_params.get("echostr", ""))
-        return Response(plain.decode(errors="replace"), content_type="text/plain")
+        return HttpResponse(plain, content_type="text/plain; charset=utf-8")
 
     @extend_schema(request=None, responses={200: dict})
     def post(self, request: Request) -> Response:

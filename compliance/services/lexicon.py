@@ -80,6 +80,8 @@ def _bump() -> None:
     updated = LexiconVersion.objects.filter(pk=1).update(version=F("version") + 1)
     if not updated:
         LexiconVersion.objects.create(pk=1, version=1)
+    # Now for this process, and again after commit so no process caches the pre-commit version.
+    cache.delete(VERSION_KEY)
     transaction.on_commit(lambda: cache.delete(VERSION_KEY))
 
 
