@@ -71,6 +71,9 @@ def message_search(*, user: User, filters: SearchFilters) -> QuerySet[Message]:
                 params=[needle],
             )
         qs = qs.filter(normalized__contains=needle)
+    elif filters.q:
+        # Only separators asked for ("%", "_"): they are text too, matched in the raw content.
+        qs = qs.filter(content__contains=filters.q[:MAX_QUERY])
     return qs.order_by("-sent_at", "-id")
 
 

@@ -29,13 +29,13 @@ CREATE INDEX compliance_message_bigrams ON compliance_message USING gin (complia
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(GUARD)
+    schema_editor.execute(GUARD, params=None)
     for table in TABLES:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
             "FOR EACH ROW EXECUTE FUNCTION compliance_refuse_change()"
         )
-    schema_editor.execute(BIGRAMS)
+    schema_editor.execute(BIGRAMS, params=None)
 
 
 def backwards(apps, schema_editor):
