@@ -104,7 +104,7 @@ class TermDetailApi(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         data = validated(TermPatch, request.data)
         term = get_scoped_or_404(request.user, Term.objects.all(), pk=pk)
-        return Response(TermOut(term_update(term=term, by=request.user, **data)).data)
+        return Response(TermOut(term_update(target=term, by=request.user, **data)).data)
 
 
 # --- Prevention -------------------------------------------------------------------------------

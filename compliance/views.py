@@ -212,7 +212,7 @@ def term_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = TermForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            term_update(term=term, by=request.user, **form.cleaned_data)
+            term_update(target=term, by=request.user, **form.cleaned_data)
         except Conflict as error:
             form.add_error("term", str(error.detail))
         else:

@@ -117,7 +117,9 @@ def term_create(
 
 
 @transaction.atomic
-def term_update(*, term: Term, by: User | None = None, **fields: Any) -> Term:
+def term_update(*, target: Term, by: User | None = None, **fields: Any) -> Term:
+    """Edit or deactivate (`active=False`) a term; `fields` may include a new `term` text."""
+    term = target
     if "allow" in fields:
         fields["allow"] = _clean_allow(fields["allow"])
     if "term" in fields:

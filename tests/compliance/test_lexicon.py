@@ -96,3 +96,18 @@ def test_terms_api_roles_and_validation(api, anon, compliance, hq_admin, rm01a, 
         client.patch("/api/v1/compliance/terms/999999/", {"active": False}, format="json").status_code == 404
     )
     assert Term.objects.count() == 5
+
+
+def test_terms_api_edit_renames_and_changes_allow(api, compliance):
+    demo_terms()
+    term = Term.objects.get(term="加微信")
+    r = api(compliance).patch(
+        f"/api/v1/compliance/terms/{term.pk}/",
+        {"term": "加个微信", "allow": ["加个微信公众号"]},
+        format="json",
+    )
+    assert r.status_code == 200 and r.json()["term"] == "加个微信"
+    assert text_check(text="加个微信公众号")["hits"] == []
+    assert text_check(text="加个 微信")["hits"][0]["term"] == "加个微信"
+    r = api(compliance).patch(f"/api/v1/compliance/terms/{term.pk}/", {"term": "保本"}, format="json")
+    assert r.status_code == 409
