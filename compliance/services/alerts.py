@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from compliance.matching import Hit
 from compliance.matching.lexicon import SEVERITY_RANK
-from compliance.models import Alert, AlertDisposition, AlertStatus, Conversation, Message, Severity
+from compliance.models import Alert, AlertDisposition, AlertStatus, Message, Severity
 from rm_portal.api.exceptions import Conflict
 from rm_portal.notifications.services import notify
 from rm_portal.org.models import Role, Staff
@@ -27,10 +27,15 @@ def _leads(branch_id: int) -> list[User]:
     ]
 
 
-def alerts_create_for(*, conversation: Conversation, flagged: list[tuple[Message, list[Hit]]]) -> list[Alert]:
+# Officers get one notification per alert up to this many per batch, then one summary.
+NOTIFY_EACH = 5
+
+
+def alerts_create_for(*, flagged: list[tuple[Message, list[Hit]]]) -> list[Alert]:
     """One alert per message, listing its hits; officers are told, and the branch lead for a block."""
     alerts = []
     for message, hits in flagged:
+        conversation = message.conversation
         worst = max(hits, key=lambda h: SEVERITY_RANK.get(h.severity, 0))
         categories = sorted({h.category for h in hits})
         alerts.append(
@@ -45,16 +50,25 @@ def alerts_create_for(*, conversation: Conversation, flagged: list[tuple[Message
         )
     alerts = Alert.objects.bulk_create(alerts)
     officers = _officers()
-    leads = None
-    for alert, (message, hits) in zip(alerts, flagged, strict=True):
+    leads: dict[int, list[User]] = {}
+    for number, (alert, (message, hits)) in enumerate(zip(alerts, flagged, strict=True)):
         terms = "、".join(dict.fromkeys(h.term for h in hits))
-        link = reverse("compliance:alert", args=[alert.pk]) if alert.pk else ""
         title = f"合规预警：{terms}"
         body = message.content[:120]
-        notify(recipients=officers, kind="compliance_alert", title=title, body=body, link=link)
+        if number < NOTIFY_EACH:
+            link = reverse("compliance:alert", args=[alert.pk]) if alert.pk else ""
+            notify(recipients=officers, kind="compliance_alert", title=title, body=body, link=link)
         if alert.severity == Severity.BLOCK:
-            leads = _leads(conversation.branch_id) if leads is None else leads
-            notify(recipients=leads, kind="compliance_alert", title=title, body=body, link="")
+            if alert.branch_id not in leads:
+                leads[alert.branch_id] = _leads(alert.branch_id)
+            notify(recipients=leads[alert.branch_id], kind="compliance_alert", title=title, body=body)
+    if len(alerts) > NOTIFY_EACH:
+        notify(
+            recipients=officers,
+            kind="compliance_alert",
+            title=f"另有 {len(alerts) - NOTIFY_EACH} 条合规预警待处理",
+            link=reverse("compliance:alerts"),
+        )
     return alerts
 
 
