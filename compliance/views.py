@@ -10,7 +10,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from compliance.models import AlertStatus, SearchAudit, Severity, Term
 from compliance.selectors import (
@@ -34,7 +34,7 @@ PAGE = 20
 
 class CheckForm(forms.Form):
     text = forms.CharField(
-        label=_lazy("拟发送内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+        label=gettext_lazy("拟发送内容"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
     )
 
 
@@ -57,14 +57,14 @@ def check(request: HttpRequest) -> HttpResponse:
 
 class AlertFilter(forms.Form):
     status = forms.ChoiceField(
-        label=_lazy("状态"), choices=[("", _lazy("全部")), *AlertStatus.choices], required=False
+        label=gettext_lazy("状态"), choices=[("", gettext_lazy("全部")), *AlertStatus.choices], required=False
     )
     severity = forms.ChoiceField(
-        label=_lazy("级别"), choices=[("", _lazy("全部")), *Severity.choices], required=False
+        label=gettext_lazy("级别"), choices=[("", gettext_lazy("全部")), *Severity.choices], required=False
     )
-    category = forms.CharField(label=_lazy("类别"), max_length=32, required=False)
-    branch = forms.CharField(label=_lazy("网点"), max_length=16, required=False)
-    rm = forms.CharField(label=_lazy("客户经理"), max_length=150, required=False)
+    category = forms.CharField(label=gettext_lazy("类别"), max_length=32, required=False)
+    branch = forms.CharField(label=gettext_lazy("网点"), max_length=16, required=False)
+    rm = forms.CharField(label=gettext_lazy("客户经理"), max_length=150, required=False)
 
 
 @staff_page(Role.COMPLIANCE)
@@ -77,12 +77,12 @@ def alerts(request: HttpRequest) -> HttpResponse:
 
 class ResolveForm(forms.Form):
     status = forms.ChoiceField(
-        label=_lazy("处置结果"),
+        label=gettext_lazy("处置结果"),
         choices=[c for c in AlertStatus.choices if c[0] != AlertStatus.OPEN],
         widget=forms.RadioSelect,
     )
     note = forms.CharField(
-        label=_lazy("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("说明"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
@@ -116,21 +116,25 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(label=_lazy("关键词"), max_length=100, required=False, strip=False)
-    rm = forms.CharField(label=_lazy("客户经理"), max_length=150, required=False)
-    customer = forms.CharField(label=_lazy("客户号"), max_length=32, required=False)
+    q = forms.CharField(label=gettext_lazy("关键词"), max_length=100, required=False, strip=False)
+    rm = forms.CharField(label=gettext_lazy("客户经理"), max_length=150, required=False)
+    customer = forms.CharField(label=gettext_lazy("客户号"), max_length=32, required=False)
     since = forms.DateField(
-        label=_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label=_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    category = forms.CharField(label=_lazy("类别"), max_length=32, required=False)
+    category = forms.CharField(label=gettext_lazy("类别"), max_length=32, required=False)
     has_hits = forms.NullBooleanField(
-        label=_lazy("命中敏感词"),
+        label=gettext_lazy("命中敏感词"),
         required=False,
         widget=forms.Select(
-            choices=[("unknown", _lazy("不限")), ("true", _lazy("是")), ("false", _lazy("否"))]
+            choices=[
+                ("unknown", gettext_lazy("不限")),
+                ("true", gettext_lazy("是")),
+                ("false", gettext_lazy("否")),
+            ]
         ),
     )
 
@@ -164,12 +168,12 @@ def audit(request: HttpRequest) -> HttpResponse:
 
 
 class TermForm(forms.Form):
-    term = forms.CharField(label=_lazy("敏感词"), max_length=64)
-    category = forms.CharField(label=_lazy("类别"), max_length=32)
-    severity = forms.ChoiceField(label=_lazy("级别"), choices=Severity.choices)
-    allow = forms.CharField(label=_lazy("豁免短语（逗号分隔）"), max_length=500, required=False)
-    suggestion = forms.CharField(label=_lazy("建议话术"), max_length=200, required=False)
-    active = forms.BooleanField(label=_lazy("启用"), required=False, initial=True)
+    term = forms.CharField(label=gettext_lazy("敏感词"), max_length=64)
+    category = forms.CharField(label=gettext_lazy("类别"), max_length=32)
+    severity = forms.ChoiceField(label=gettext_lazy("级别"), choices=Severity.choices)
+    allow = forms.CharField(label=gettext_lazy("豁免短语（逗号分隔）"), max_length=500, required=False)
+    suggestion = forms.CharField(label=gettext_lazy("建议话术"), max_length=200, required=False)
+    active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
 
     def clean_allow(self) -> list[str]:
         raw = self.cleaned_data["allow"].replace("，", ",")

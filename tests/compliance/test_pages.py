@@ -103,3 +103,11 @@ def test_lexicon_editor(signed_in, compliance, hq_admin, rm01a):
         == 403
     )
     assert signed_in(rm01a).get("/compliance/terms/").status_code == 403
+
+
+def test_english_is_available(signed_in, compliance):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("合规检查") == "Compliance check"
+        assert translation.gettext("预警") == "Alerts"
