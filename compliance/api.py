@@ -20,10 +20,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance import conf, wecom
-from compliance.models import Alert, AlertStatus, Message, SearchAudit, Severity, Term
+from compliance.models import Alert, AlertStatus, Conversation, Message, SearchAudit, Severity, Term
 from compliance.selectors import SearchFilters, alert_list, audit_list, highlight, message_search
 from compliance.services.alerts import alert_resolve
-from compliance.services.archive import MAX_BATCH, messages_ingest
+from compliance.services.archive import MAX_BATCH, conversation_legal_hold_set, messages_ingest
 from compliance.services.audit import search_audit_create
 from compliance.services.lexicon import term_create, term_update, text_check
 from rm_portal.api.inputs import validated
@@ -364,6 +364,23 @@ class AlertResolveApi(APIView):
         alert = get_scoped_or_404(request.user, alert_list(user=request.user), pk=pk)
         alert = alert_resolve(alert=alert, by=request.user, **data)
         return Response(AlertOut(alert).data)
+
+
+class LegalHoldIn(serializers.Serializer):
+    hold = serializers.BooleanField()
+
+
+class LegalHoldApi(APIView):
+    """Set or lift the legal hold of a conversation (kept past retention while held)."""
+
+    permission_classes = [IsCompliance]
+
+    @extend_schema(request=LegalHoldIn, responses={200: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        data = validated(LegalHoldIn, request.data)
+        conversation = get_scoped_or_404(request.user, Conversation.objects.all(), pk=pk)
+        conversation = conversation_legal_hold_set(conversation=conversation, hold=data["hold"])
+        return Response({"conversation": conversation.pk, "legal_hold": conversation.legal_hold})
 
 
 # --- Audit and export -------------------------------------------------------------------------

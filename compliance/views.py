@@ -9,10 +9,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from compliance.models import AlertStatus, SearchAudit, Severity, Term
+from compliance.models import AlertStatus, Conversation, SearchAudit, Severity, Term
 from compliance.selectors import (
     SearchFilters,
     alert_list,
@@ -22,6 +24,7 @@ from compliance.selectors import (
     message_search,
 )
 from compliance.services.alerts import alert_resolve
+from compliance.services.archive import conversation_legal_hold_set
 from compliance.services.audit import search_audit_create
 from compliance.services.lexicon import term_create, term_update, text_check
 from rm_portal.api.exceptions import Conflict
@@ -112,6 +115,19 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "history": item.dispositions.select_related("by__staff"),
         },
+    )
+
+
+@staff_page(Role.COMPLIANCE)
+@require_POST
+def conversation_hold(request: HttpRequest, pk: int) -> HttpResponse:
+    conversation = get_scoped_or_404(request.user, Conversation.objects.all(), pk=pk)
+    hold = request.POST.get("hold") == "1"
+    conversation_legal_hold_set(conversation=conversation, hold=hold)
+    flash.success(request, _("已设置诉讼保全") if hold else _("已解除诉讼保全"))
+    back = request.POST.get("next", "")
+    return redirect(
+        back if url_has_allowed_host_and_scheme(back, allowed_hosts=None) and back else "compliance:alerts"
     )
 
 

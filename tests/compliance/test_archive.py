@@ -149,3 +149,22 @@ def test_concurrent_style_appends_keep_one_chain(rm01a):
     seqs = list(Message.objects.order_by("seq").values_list("seq", flat=True))
     assert seqs == [1, 2, 3]
     assert archive_verify()[1] is None
+
+
+def test_legal_hold_is_set_by_compliance_only(api, archived, compliance, rm01a, lead01):
+    conversation = archived[0].conversation
+    url = f"/api/v1/compliance/conversations/{conversation.pk}/legal-hold/"
+    assert api(rm01a).post(url, {"hold": True}, format="json").status_code == 403
+    assert api(lead01).post(url, {"hold": True}, format="json").status_code == 403
+    assert api(compliance).post(url, {"hold": "maybe"}, format="json").status_code == 400
+    assert (
+        api(compliance)
+        .post("/api/v1/compliance/conversations/999999/legal-hold/", {"hold": True}, format="json")
+        .status_code
+        == 404
+    )
+    r = api(compliance).post(url, {"hold": True}, format="json")
+    assert r.json() == {"conversation": conversation.pk, "legal_hold": True}
+    conversation.refresh_from_db()
+    assert conversation.legal_hold is True
+    assert archive_verify()[1] is None  # the hold is not part of the evidence chain

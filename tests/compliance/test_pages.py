@@ -111,3 +111,19 @@ def test_english_is_available(signed_in, compliance):
     with translation.override("en"):
         assert translation.gettext("合规检查") == "Compliance check"
         assert translation.gettext("预警") == "Alerts"
+
+
+def test_legal_hold_from_the_alert_page(signed_in, rm01a, compliance):
+    demo_terms()
+    messages_ingest(items=[item("rm01a", "保证收益")], by=rm01a, gateway=True)
+    alert = Alert.objects.get()
+    officer = signed_in(compliance)
+    page = f"/compliance/alerts/{alert.pk}/"
+    url = f"/compliance/conversations/{alert.message.conversation_id}/hold/"
+    r = officer.post(url, {"hold": "1", "next": page})
+    assert r.status_code == 302 and r["Location"] == page
+    assert 'data-testid="legal-hold"' in officer.get(page).content.decode()
+    assert (
+        officer.post(url, {"hold": "1", "next": "https://evil.example/"})["Location"] == "/compliance/alerts/"
+    )
+    assert signed_in(rm01a).post(url, {"hold": "0"}).status_code == 403
