@@ -8,7 +8,7 @@ class ComplianceConfig(AppConfig):
     verbose_name = "合规"
 
     def ready(self) -> None:
-        from compliance import access  # noqa: F401  (registers the access policy)
+        from compliance import access, today  # noqa: F401  (access policy, Today cards)
         from compliance.services.handover import conversations_move
         from rm_portal.org.handover import register_mover
         from rm_portal.org.models import Role

@@ -127,3 +127,13 @@ def test_legal_hold_from_the_alert_page(signed_in, rm01a, compliance):
         officer.post(url, {"hold": "1", "next": "https://evil.example/"})["Location"] == "/compliance/alerts/"
     )
     assert signed_in(rm01a).post(url, {"hold": "0"}).status_code == 403
+
+
+def test_today_cards(signed_in, rm01a, compliance, lead01):
+    demo_terms()
+    messages_ingest(items=[item("rm01a", "保证收益"), item("rm01a", "加微信")], by=rm01a, gateway=True)
+    html = signed_in(compliance).get("/").content.decode()
+    assert 'data-testid="card-alerts"' in html and "<strong>2</strong>" in html
+    html = signed_in(rm01a).get("/").content.decode()
+    assert 'data-testid="card-check"' in html
+    assert "card-" not in signed_in(lead01).get("/").content.decode()
