@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import ahocorasick_rs
 
-from compliance.matching.normalise import compact, compact_with_map
+from compliance.matching.normalise import compact, compact_with_map, tables
 
 # Severity order: the most severe hit wins an overlap.
 SEVERITY_RANK = {"block": 3, "warn": 2, "record": 1}
@@ -81,6 +81,7 @@ class Lexicon:
                 if allow_key and key in allow_key:
                     patterns.setdefault(allow_key, _Pattern(allow_key)).allows_for.append(index)
         self._patterns = list(patterns.values())
+        self._table = tables()[1]  # the compact table, looked up once, not per message
         self._automaton = (
             ahocorasick_rs.AhoCorasick([p.key for p in self._patterns], store_patterns=False)
             if self._patterns
@@ -94,7 +95,7 @@ class Lexicon:
         """Hits in `text`, ordered by start; spans index the original text."""
         if self._automaton is None or not text:
             return []
-        packed = compact(text)
+        packed = text.translate(self._table)
         found = self._automaton.find_matches_as_indexes(packed, overlapping=True)
         if not found:
             return []
