@@ -173,3 +173,15 @@ def test_alert_queue_and_resolution_history(api, archive, compliance, rm01a, lea
 
     history = list(Alert.objects.get(pk=alert_id).dispositions.values_list("status", "note"))
     assert history == [("escalated", "上报"), ("confirmed", "核实")]
+
+
+def test_alert_and_audit_lists_query_count_is_flat(api, archive, compliance, django_assert_max_num_queries):
+    messages_ingest(items=[item("rm01b", f"保证收益 {i}") for i in range(25)], by=compliance, gateway=True)
+    client = api(compliance)
+    for _ in range(5):
+        client.get(URL, {"q": "收益"})
+    with django_assert_max_num_queries(8):
+        r = client.get("/api/v1/compliance/alerts/", {"page_size": 50})
+    assert r.json()["count"] == 28
+    with django_assert_max_num_queries(8):
+        assert client.get("/api/v1/compliance/audit/").json()["count"] == 5
