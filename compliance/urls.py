@@ -8,6 +8,7 @@ urlpatterns = [
     path("check/", views.check, name="check"),
     path("alerts/", views.alerts, name="alerts"),
     path("alerts/<int:pk>/", views.alert, name="alert"),
+    path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("conversations/<int:pk>/hold/", views.conversation_hold, name="conversation-hold"),
     path("search/", views.search, name="search"),
     path("audit/", views.audit, name="audit"),

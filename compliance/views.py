@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from compliance.models import AlertStatus, Conversation, SearchAudit, Severity, Term
+from compliance.models import AlertStatus, Conversation, Message, SearchAudit, Severity, Term
 from compliance.selectors import (
     SearchFilters,
     alert_list,
@@ -28,7 +28,7 @@ from compliance.services.archive import conversation_legal_hold_set
 from compliance.services.audit import search_audit_create
 from compliance.services.lexicon import term_create, term_update, text_check
 from rm_portal.api.exceptions import Conflict
-from rm_portal.org.access import get_scoped_or_404
+from rm_portal.org.access import get_scoped_or_404, scope
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 
@@ -115,6 +115,28 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "history": item.dispositions.select_related("by__staff"),
         },
+    )
+
+
+@staff_page(Role.COMPLIANCE, Role.BRANCH_LEAD, Role.RM)
+def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+    """A conversation as the user may see it; `?focus=<message id>` centres on one message."""
+    item = get_scoped_or_404(
+        request.user, Conversation.objects.select_related("rm__staff", "customer"), pk=pk
+    )
+    messages = scope(request.user, Message.objects.filter(conversation=item)).order_by("seq")
+    focus = None
+    focus_id = request.GET.get("focus", "")
+    if focus_id.isdigit():
+        focus = messages.filter(pk=int(focus_id)).first()
+    if focus is not None:
+        shown = list(messages.filter(seq__gte=focus.seq - 10, seq__lte=focus.seq + 10))
+    else:
+        shown = list(messages.reverse()[:40])[::-1]
+    return render(
+        request,
+        "compliance/conversation.html",
+        {"conversation": item, "messages": shown, "focus": focus, "total": item.last_seq},
     )
 
 

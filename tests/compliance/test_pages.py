@@ -137,3 +137,16 @@ def test_today_cards(signed_in, rm01a, compliance, lead01):
     html = signed_in(rm01a).get("/").content.decode()
     assert 'data-testid="card-check"' in html
     assert "card-" not in signed_in(lead01).get("/").content.decode()
+
+
+def test_conversation_page_is_scoped(signed_in, rm01a, rm02a, lead01, lead02, compliance):
+    messages_ingest(items=[item("rm01a", f"第{i}句") for i in range(30)], by=rm01a, gateway=True)
+    from compliance.models import Message
+
+    focus = Message.objects.get(seq=15)
+    url = f"/compliance/conversations/{focus.conversation_id}/?focus={focus.pk}"
+    for user in (rm01a, lead01, compliance):
+        html = signed_in(user).get(url).content.decode()
+        assert "第4句" in html and "第3句" not in html and "第24句" in html and "第25句" not in html
+    for user in (rm02a, lead02):
+        assert signed_in(user).get(url).status_code == 404
