@@ -34,6 +34,17 @@ from rm_portal.org.models import Role
 MAX_TEXT = 64 * 1024
 
 
+def printable(value: str) -> str:
+    """Lone surrogates (JSON "\\ud800") and control characters cannot be stored or answered: 400."""
+    if any(0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 32 and ch not in "\n\r\t") for ch in value):
+        raise ValidationError(_("含无效字符（孤立代理项或控制字符）"))
+    return value
+
+
+def text_field(**kwargs: object) -> serializers.CharField:
+    return serializers.CharField(validators=[printable], **kwargs)
+
+
 class TermsPermission(ReadAllWriteRoles):
     """Read: compliance and head office; write: compliance."""
 
@@ -56,13 +67,13 @@ class TermOut(serializers.ModelSerializer):
 
 
 class TermIn(serializers.Serializer):
-    term = serializers.CharField(max_length=64)
-    category = serializers.CharField(max_length=32)
+    term = text_field(max_length=64)
+    category = text_field(max_length=32)
     severity = serializers.ChoiceField(choices=Severity.choices)
     allow = serializers.ListField(
-        child=serializers.CharField(max_length=64), required=False, max_length=50, default=list
+        child=text_field(max_length=64), required=False, max_length=50, default=list
     )
-    suggestion = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    suggestion = text_field(max_length=200, required=False, allow_blank=True, default="")
     active = serializers.BooleanField(required=False, default=True)
 
 
@@ -109,7 +120,7 @@ class TermDetailApi(APIView):
 
 # --- Prevention -------------------------------------------------------------------------------
 class CheckIn(serializers.Serializer):
-    text = serializers.CharField(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
+    text = text_field(max_length=MAX_TEXT, allow_blank=True, trim_whitespace=False)
 
 
 class CheckApi(APIView):
@@ -363,7 +374,7 @@ class ResolveIn(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[AlertStatus.FALSE_POSITIVE, AlertStatus.CONFIRMED, AlertStatus.ESCALATED]
     )
-    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    note = text_field(max_length=2000, required=False, allow_blank=True, default="")
 
 
 class AlertResolveApi(APIView):

@@ -111,3 +111,21 @@ def test_terms_api_edit_renames_and_changes_allow(api, compliance):
     assert text_check(text="加个 微信")["hits"][0]["term"] == "加个微信"
     r = api(compliance).patch(f"/api/v1/compliance/terms/{term.pk}/", {"term": "保本"}, format="json")
     assert r.status_code == 409
+
+
+def test_lone_surrogates_and_control_characters_are_400_not_500(api, rm01a, compliance):
+    import json
+
+    for path, body in (
+        ("/api/v1/compliance/check/", {"text": "保\ud800本"}),
+        ("/api/v1/compliance/check/", {"text": "保\x00本"}),
+        ("/api/v1/compliance/terms/", {"term": "坏\udfff", "category": "x", "severity": "block"}),
+        (
+            "/api/v1/compliance/terms/",
+            {"term": "好", "category": "x", "severity": "block", "allow": ["\ud800"]},
+        ),
+    ):
+        user = compliance if "terms" in path else rm01a
+        r = api(user).post(path, json.dumps(body), content_type="application/json")
+        assert r.status_code == 400, (path, r.content)
+    assert Term.objects.count() == 0
