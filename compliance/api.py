@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from django.db import transaction
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import ListAPIView
@@ -131,6 +132,7 @@ class CheckApi(APIView):
 
 
 # --- Ingestion --------------------------------------------------------------------------------
+@extend_schema_field(OpenApiTypes.OBJECT)
 class AsParsed(serializers.Field):
     """Any JSON value, untouched: each message is validated item by item by the service, so a bad
     one is reported with its index instead of failing the whole batch."""
