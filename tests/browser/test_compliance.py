@@ -33,3 +33,10 @@ def test_compliance_officer_opens_an_alert_and_resolves_it(phone, compliance, rm
     assert "已约谈客户经理" in phone.get_by_test_id("history").inner_text()
     phone.shot("compliance-alert-resolved")
     assert Alert.objects.get().status == "confirmed"
+    # the search, with the evasion found by the plain query and highlighted
+    phone.click("a[data-tab=search]")
+    phone.fill("input[name=q]", "保证收益")
+    phone.get_by_role("button", name="检索").click()
+    assert phone.locator("mark.cmp-hit").first.inner_text() == "保 證收益"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.shot("compliance-search")
