@@ -1,1 +1,265 @@
-"""Models arrive with this app's issue; the app is registered so migrations and URLs have a home."""
+"""The compliance archive, lexicon, alerts and the search audit log.
+
+Archive rows (Message) and audit rows (SearchAudit) are evidence for regulators: the ORM
+refuses to update or delete them, there is no API or admin path that edits them, and on
+PostgreSQL a trigger rejects UPDATE and DELETE (migration 0002).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rm_portal.customers.models import Customer
+from rm_portal.org.models import Branch
+
+
+class AppendOnlyError(Exception):
+    """Raised by any attempt to change or remove an archived row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+    def delete(self):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+    def _raw_delete(self, using):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
+
+
+class AppendOnlyModel(models.Model):
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # Archive rows are evidence for regulators: never edit, never soft-delete.
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+
+
+class Severity(models.TextChoices):
+    BLOCK = "block", _("拦截")
+    WARN = "warn", _("提醒")
+    RECORD = "record", _("记录")
+
+
+class Term(models.Model):
+    term = models.CharField(_("敏感词"), max_length=64, unique=True)
+    category = models.CharField(_("类别"), max_length=32, db_index=True)
+    severity = models.CharField(_("级别"), max_length=8, choices=Severity.choices)
+    allow = models.JSONField(_("豁免短语"), default=list, blank=True)
+    suggestion = models.CharField(_("建议话术"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "term"]
+        verbose_name = _("敏感词")
+        verbose_name_plural = _("敏感词")
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class LexiconVersion(models.Model):
+    """One row: bumped on every lexicon change; each process rebuilds its automaton when it moves."""
+
+    version = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("词库版本")
+        verbose_name_plural = _("词库版本")
+
+    def __str__(self) -> str:
+        return f"lexicon v{self.version}"
+
+
+class Channel(models.TextChoices):
+    WECOM = "wecom", _("企业微信")
+    APP = "app", _("手机银行")
+    SMS = "sms", _("短信")
+
+
+class Conversation(models.Model):
+    """One RM with one contact on one channel. Ownership (`rm`) moves at handover; the messages,
+    which are chained and immutable, do not change. `opened_by` never changes."""
+
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    contact = models.CharField(_("外部联系人"), max_length=64)
+    rm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="conversations",
+        verbose_name=_("客户经理"),
+    )
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("网点"))
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="conversations"
+    )
+    legal_hold = models.BooleanField(_("诉讼保全"), default=False)
+    # Chain head: the last message's sequence number and hash, locked with select_for_update.
+    last_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "contact", "opened_by"], name="conversation_per_opener"
+            )
+        ]
+        indexes = [models.Index(fields=["rm", "channel", "contact"])]
+        verbose_name = _("会话")
+        verbose_name_plural = _("会话")
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.contact}"
+
+
+class OwnershipChange(AppendOnlyModel):
+    """Who owned a conversation when: handovers move `Conversation.rm` and leave a row here."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="ownership")
+    from_rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    to_rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: {self.from_rm_id} → {self.to_rm_id}"
+
+
+class Direction(models.TextChoices):
+    IN = "in", _("客户发送")
+    OUT = "out", _("客户经理发送")
+
+
+class Message(AppendOnlyModel):
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
+    channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
+    external_id = models.CharField(_("外部消息号"), max_length=128)
+    direction = models.CharField(_("方向"), max_length=3, choices=Direction.choices)
+    content_type = models.CharField(_("内容类型"), max_length=16, default="text")
+    content = models.TextField(_("内容"))
+    # The content folded and without separators: what search matches (加 微 信 → 加微信).
+    normalized = models.TextField()
+    sent_at = models.DateTimeField(_("发送时间"), db_index=True)
+    received_at = models.DateTimeField(_("归档时间"))
+    seq = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["conversation_id", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="message_once_per_channel"),
+            models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_per_conversation"),
+        ]
+        indexes = [models.Index(fields=["sent_at", "id"])]
+        verbose_name = _("存档消息")
+        verbose_name_plural = _("存档消息")
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class AlertStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    FALSE_POSITIVE = "false_positive", _("误报")
+    CONFIRMED = "confirmed", _("确认违规")
+    ESCALATED = "escalated", _("已上报")
+
+
+class Alert(models.Model):
+    """One per archived message with hits; hits are a copy of the matcher's answer at archive time."""
+
+    message = models.OneToOneField(Message, on_delete=models.PROTECT, related_name="alert")
+    rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+")
+    hits = models.JSONField(default=list)
+    severity = models.CharField(_("级别"), max_length=8, choices=Severity.choices)
+    # ",承诺收益,私下交易," — filterable with a plain contains on every database.
+    categories = models.CharField(max_length=400)
+    status = models.CharField(
+        _("状态"), max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("预警")
+        verbose_name_plural = _("预警")
+
+    def __str__(self) -> str:
+        return f"alert {self.pk}"
+
+    @property
+    def category_list(self) -> list[str]:
+        return [c for c in self.categories.split(",") if c]
+
+
+class AlertDisposition(AppendOnlyModel):
+    """The disposition history: every resolution is a new row, none is overwritten."""
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="dispositions")
+    status = models.CharField(max_length=16, choices=AlertStatus.choices)
+    note = models.TextField(blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.alert_id}: {self.status}"
+
+
+class SearchAudit(AppendOnlyModel):
+    class Action(models.TextChoices):
+        SEARCH = "search", _("检索")
+        EXPORT = "export", _("导出")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    filters = models.JSONField(default=dict)
+    result_count = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("检索审计")
+        verbose_name_plural = _("检索审计")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IngestBatch(models.Model):
+    """A large batch waiting for the worker; the payload stays until it is processed."""
+
+    job = models.OneToOneField("core.Job", on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    payload = models.JSONField()
+    result = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"batch {self.pk}"

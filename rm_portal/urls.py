@@ -23,6 +23,7 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("checklists/", include("rm_portal.checklists.urls")),
     path("", include("materials.urls")),  # /s/{token} (public landing) and the materials pages
+    path("compliance/", include("compliance.urls")),
     path("", include("rm_portal.web.urls")),
 ]
 

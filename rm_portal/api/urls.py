@@ -17,4 +17,5 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
     path("checklists/", include("rm_portal.checklists.api_urls")),
     path("", include("materials.api_urls")),
+    path("compliance/", include("compliance.api_urls")),
 ]

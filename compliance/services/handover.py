@@ -1,0 +1,22 @@
+"""Handover mover: conversations follow the customers to the successor.
+
+Ownership lives on Conversation (`rm`, `branch`), not on the chained messages, so moving a
+conversation edits no evidence; every move leaves an OwnershipChange row (append-only), which
+is the ownership history."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+
+from compliance.models import Conversation, OwnershipChange
+
+
+def conversations_move(leaver: User, successor: User) -> dict[str, int]:
+    ids = list(Conversation.objects.filter(rm=leaver).values_list("pk", flat=True))
+    if not ids:
+        return {"conversations": 0}
+    OwnershipChange.objects.bulk_create(
+        [OwnershipChange(conversation_id=pk, from_rm=leaver, to_rm=successor) for pk in ids]
+    )
+    Conversation.objects.filter(pk__in=ids).update(rm=successor, branch_id=successor.staff.branch_id)
+    return {"conversations": len(ids)}

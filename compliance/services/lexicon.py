@@ -1,0 +1,149 @@
+"""The lexicon: term edits bump a version; every process rebuilds its automaton when it moves.
+
+A process checks the version through Django's cache (shared: Redis when scaled, the file cache
+embedded) at most every VERSION_TTL seconds, so an edit reaches every web process and worker
+within seconds, without a restart, at the cost of one cache read per check.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F
+
+from compliance.matching import Hit, Lexicon, TermSpec
+from compliance.models import LexiconVersion, Severity, Term
+from rm_portal.api.exceptions import Conflict
+
+VERSION_KEY = "compliance:lexicon-version"
+VERSION_TTL = 2  # seconds a process may keep using a lexicon after an edit elsewhere
+
+_lock = threading.Lock()
+_current: Lexicon | None = None
+
+
+def lexicon_version() -> int:
+    version = cache.get(VERSION_KEY)
+    if version is None:
+        row = LexiconVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+        version = row or 0
+        cache.set(VERSION_KEY, version, VERSION_TTL)
+    return int(version)
+
+
+def _build(version: int) -> Lexicon:
+    specs = [
+        TermSpec(
+            term=t.term,
+            category=t.category,
+            severity=t.severity,
+            allow=tuple(t.allow or ()),
+            suggestion=t.suggestion,
+        )
+        for t in Term.objects.filter(active=True).order_by("pk")
+    ]
+    return Lexicon(specs, version=version)
+
+
+def current_lexicon() -> Lexicon:
+    """The process's shared automaton, rebuilt only when the stored version changed."""
+    global _current
+    version = lexicon_version()
+    lexicon = _current
+    if lexicon is not None and lexicon.version == version:
+        return lexicon
+    with _lock:
+        if _current is None or _current.version != version:
+            _current = _build(version)
+        return _current
+
+
+def text_check(*, text: str) -> dict[str, Any]:
+    """The prevention answer for the compose box: block → not allowed, warn → allowed with a warning."""
+    hits: list[Hit] = current_lexicon().check(text)
+    suggestions: list[str] = []
+    for hit in hits:
+        if hit.suggestion and hit.suggestion not in suggestions:
+            suggestions.append(hit.suggestion)
+    return {
+        "allowed": not any(h.severity == Severity.BLOCK for h in hits),
+        "hits": [h.as_dict() for h in hits],
+        "suggestions": suggestions,
+    }
+
+
+def _bump() -> None:
+    updated = LexiconVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    if not updated:
+        LexiconVersion.objects.create(pk=1, version=1)
+    # Now for this process, and again after commit so no process caches the pre-commit version.
+    cache.delete(VERSION_KEY)
+    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+
+
+def _clean_allow(allow: list[str]) -> list[str]:
+    return [a.strip() for a in allow if a.strip()]
+
+
+@transaction.atomic
+def term_create(
+    *,
+    term: str,
+    category: str,
+    severity: str,
+    allow: list[str] | None = None,
+    suggestion: str = "",
+    active: bool = True,
+    by: User | None = None,
+) -> Term:
+    term = term.strip()
+    if Term.objects.filter(term=term).exists():
+        raise Conflict("该敏感词已存在")
+    row = Term.objects.create(
+        term=term,
+        category=category.strip(),
+        severity=severity,
+        allow=_clean_allow(allow or []),
+        suggestion=suggestion.strip(),
+        active=active,
+        updated_by=by,
+    )
+    _bump()
+    return row
+
+
+@transaction.atomic
+def term_update(*, target: Term, by: User | None = None, **fields: Any) -> Term:
+    """Edit or deactivate (`active=False`) a term; `fields` may include a new `term` text."""
+    term = target
+    if "allow" in fields:
+        fields["allow"] = _clean_allow(fields["allow"])
+    if "term" in fields:
+        fields["term"] = fields["term"].strip()
+        if Term.objects.filter(term=fields["term"]).exclude(pk=term.pk).exists():
+            raise Conflict("该敏感词已存在")
+    for name, value in fields.items():
+        setattr(term, name, value)
+    term.updated_by = by
+    term.save()
+    _bump()
+    return term
+
+
+@transaction.atomic
+def terms_seed(*, specs: list[tuple[str, str, str, list[str], str]]) -> int:
+    """Insert the terms not present yet, one version bump for the lot. Returns how many were new."""
+    existing = set(Term.objects.values_list("term", flat=True))
+    rows = []
+    for t, c, s, a, g in specs:
+        if t not in existing:
+            existing.add(t)
+            rows.append(Term(term=t, category=c, severity=s, allow=a, suggestion=g))
+    if rows:
+        Term.objects.bulk_create(rows)
+        _bump()
+    return len(rows)
