@@ -21,6 +21,7 @@ urlpatterns = [
     re_path(r"^api/", exceptions.api_404),  # an unknown API URL is a JSON 404, never a page
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", web_views.healthz, name="healthz"),
+    path("customers/", include("rm_portal.customers.urls")),
     path("", include("rm_portal.web.urls")),
 ]
 

@@ -1,6 +1,6 @@
 """API v1. Each domain app adds its own `api_urls` module here as it arrives."""
 
-from django.urls import path
+from django.urls import include, path
 
 from rm_portal.core.api import JobDetailApi, WorkerSelfCheckApi
 from rm_portal.notifications.api import NotificationListApi, NotificationReadAllApi, NotificationReadApi
@@ -15,4 +15,5 @@ urlpatterns = [
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),
     path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
     path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
+    path("", include("rm_portal.customers.api_urls")),
 ]
