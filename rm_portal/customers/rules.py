@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import FloatField, Q
+from django.db.models import FloatField, Q, TextField
 from django.db.models.fields.json import KeyTextTransform, KeyTransform
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
@@ -380,7 +380,8 @@ class QueryCompiler:
             elif kind == "flag":
                 expression = KeyTransform(code, "values")
             else:
-                expression = KeyTextTransform(code, "values")
+                # Cast: a bare key transform would compare JSON to JSON, not text to text.
+                expression = Cast(KeyTextTransform(code, "values"), TextField())
             self._names[key] = name
             self.aliases[name] = expression
         return self._names[key]

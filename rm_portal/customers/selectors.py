@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
@@ -48,7 +48,7 @@ def customer_list(
     for code in tags:
         qs = qs.filter(pk__in=CustomerTag.objects.filter(tag__code=code).values("customer_id"))
     if segment:
-        found = Segment.objects.filter(code=segment).annotate(n=Count("tags")).first()
+        found = Segment.objects.filter(code=segment).first()
         if found is None:
             raise ValidationError({"segment": [_("未知的客群 %(code)s") % {"code": segment}]})
         codes = list(found.tags.values_list("pk", flat=True))
@@ -81,7 +81,9 @@ def portrait_of(*, customer: Customer) -> Portrait:
         for ct in CustomerTag.objects.filter(customer=customer).select_related("tag").order_by("tag__code")
     ]
     record = IndicatorValues.objects.filter(customer=customer, is_latest=True).only("values", "as_of").first()
-    holdings = list(Holding.objects.filter(customer=customer).order_by("maturity_date", "id"))
+    holdings = list(
+        Holding.objects.filter(customer=customer).order_by(F("maturity_date").asc(nulls_last=True), "id")
+    )
     timeline = list(
         TimelineEvent.objects.filter(customer=customer).select_related("actor__staff")[:TIMELINE_LIMIT]
     )
