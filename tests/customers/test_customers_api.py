@@ -16,7 +16,9 @@ from tests.customers.factories import customer, indicators
 def world(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
     indicators()
     hnw = TagDefinition.objects.create(code="hnw", name="高净值", category="资产", rule="aum >= 1000000")
-    payroll = TagDefinition.objects.create(code="payroll", name="代发客户", category="客群", rule="is_payroll = true")
+    payroll = TagDefinition.objects.create(
+        code="payroll", name="代发客户", category="客群", rule="is_payroll = true"
+    )
     mine = customer(
         "A1",
         rm01a,
@@ -36,7 +38,11 @@ def world(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
         for tag in tags:
             CustomerTag.objects.create(customer=c, tag=tag, since=now)
     Holding.objects.create(
-        customer=mine, product="整存整取1年", type="time_deposit", amount=500000, maturity_date=timezone.localdate() + timedelta(days=3)
+        customer=mine,
+        product="整存整取1年",
+        type="time_deposit",
+        amount=500000,
+        maturity_date=timezone.localdate() + timedelta(days=3),
     )
     Holding.objects.create(customer=mine, product="活期", type="demand", amount=1000)
     timeline_record(customer=mine, kind="note", title="电话回访", actor=rm01a)
@@ -157,7 +163,9 @@ def test_every_portrait_view_is_logged(api, world, rm01a, lead01):
     api(rm01a).get("/api/v1/customers/A1/")
     api(lead01).get("/api/v1/customers/A1/")
     api(rm01a).get("/api/v1/customers/X1/")  # not seen, not logged
-    log = list(PortraitAccess.objects.order_by("id").values_list("user__username", "customer__cust_no", "action"))
+    log = list(
+        PortraitAccess.objects.order_by("id").values_list("user__username", "customer__cust_no", "action")
+    )
     assert log == [("rm01a", "A1", "view"), ("lead01", "A1", "view")]
 
 

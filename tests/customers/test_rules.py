@@ -30,7 +30,7 @@ def error_of(rule: str) -> RuleError:
         "gender in ('男', \"女\")",
         "gender not in ('未知')",
         "is_payroll = true and tag(高净值)",
-        "tag(\"hnw\") or aum != -3.5",
+        'tag("hnw") or aum != -3.5',
         "((aum = 1))",
         "age <> 3 AND aum == 4 OR NOT is_payroll = FALSE",
     ],
@@ -163,7 +163,10 @@ def test_recompute_adds_removes_and_records_changes(table, django_assert_max_num
     with django_assert_max_num_queries(30):
         result = tags_recompute()
     assert list(result) == ["hnw", "hnw_payroll"]  # dependencies first
-    assert set(CustomerTag.objects.filter(tag=hnw).values_list("customer__cust_no", flat=True)) == {"C1", "C4"}
+    assert set(CustomerTag.objects.filter(tag=hnw).values_list("customer__cust_no", flat=True)) == {
+        "C1",
+        "C4",
+    }
     assert set(
         CustomerTag.objects.filter(tag__code="hnw_payroll").values_list("customer__cust_no", flat=True)
     ) == {"C1", "C4"}

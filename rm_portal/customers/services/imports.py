@@ -366,6 +366,7 @@ def customers_import(*, raw: bytes, as_of: date | None = None, job_id: int | Non
             _apply(batch, ctx, errors)
             batch = []
         if processed % BATCH == 0 or cells is None:
+            errors.sort(key=lambda error: error["row"])
             if job_id is not None:
                 job_progress(job_id=job_id, processed=processed, errors=errors)
             all_errors.extend(errors)
