@@ -17,6 +17,7 @@ from rm_portal.customers.models import (
     CustomerTag,
     Holding,
     IndicatorDefinition,
+    IndicatorGroup,
     IndicatorValues,
     Segment,
     TagDefinition,
@@ -107,7 +108,8 @@ def indicator_groups(values: dict) -> list[dict]:
             definition.group, {"code": definition.group, "name": definition.get_group_display(), "items": []}
         )
         group["items"].append({"definition": definition, "value": values[definition.code]})
-    return list(groups.values())
+    order = list(IndicatorGroup.values)
+    return sorted(groups.values(), key=lambda group: order.index(group["code"]))
 
 
 def days_until(day: date | None) -> int | None:
