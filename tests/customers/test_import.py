@@ -105,11 +105,11 @@ def test_bad_rows_are_reported_and_keep_previous_values(setup, b01, rm01a):
 
 def test_a_newer_import_merges_and_an_empty_cell_clears(setup):
     customers_import(raw=GOOD.encode(), as_of=AS_OF)
-    customers_import(raw="cust_no,aum,age\nN1,5,\n".encode(), as_of=date(2026, 11, 21))
+    customers_import(raw=b"cust_no,aum,age\nN1,5,\n", as_of=date(2026, 11, 21))
     assert values_of("N1") == {"aum": 5, "gender": "男", "is_payroll": True, "td_maturing_days": 3}
     assert IndicatorValues.objects.filter(customer__cust_no="N1").count() == 2
     # An older file does not overwrite what is newer.
-    customers_import(raw="cust_no,aum\nN1,999\n".encode(), as_of=date(2026, 11, 1))
+    customers_import(raw=b"cust_no,aum\nN1,999\n", as_of=date(2026, 11, 1))
     assert values_of("N1")["aum"] == 5
 
 
