@@ -386,24 +386,31 @@ class QueryCompiler:
             self.aliases[name] = expression
         return self._names[key]
 
-    def compile(self, node: Node) -> Q:
+    def compile(self, node: Node, negated: bool = False) -> Q:
+        """`negated`: under an odd number of `not`s. Only there does a missing value need an
+        explicit guard; elsewhere SQL's NULL already makes the comparison false."""
         if isinstance(node, BoolOp):
-            result = self.compile(node.items[0])
+            result = self.compile(node.items[0], negated)
             for item in node.items[1:]:
-                result = (result & self.compile(item)) if node.op == "and" else (result | self.compile(item))
+                other = self.compile(item, negated)
+                result = (result & other) if node.op == "and" else (result | other)
             return result
         if isinstance(node, Not):
-            return ~self.compile(node.item)
+            return ~self.compile(node.item, not negated)
         if isinstance(node, TagRef):
             return Q(customer_id__in=self.tag_subquery(node.ref))
         name = self.alias(node.code)
-        present = Q(**{f"{name}__isnull": False})
+        inner_not = node.negated if isinstance(node, InList) else node.op == "!="
         if isinstance(node, InList):
-            inside = present & Q(**{f"{name}__in": list(node.values)})
-            return (present & ~Q(**{f"{name}__in": list(node.values)})) if node.negated else inside
-        if node.op == "!=":
-            return present & ~Q(**{name: node.value})
-        return present & Q(**{f"{name}__{_LOOKUPS[node.op]}": node.value})
+            condition = Q(**{f"{name}__in": list(node.values)})
+        elif node.op == "!=":
+            condition = Q(**{name: node.value})
+        else:
+            condition = Q(**{f"{name}__{_LOOKUPS[node.op]}": node.value})
+        condition = ~condition if inner_not else condition
+        if negated:
+            condition = Q(**{f"{name}__isnull": False}) & condition
+        return condition
 
 
 # ---- the naive baseline: one customer at a time, in Python -------------------------------

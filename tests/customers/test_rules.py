@@ -125,6 +125,9 @@ RULES = [
     "td_maturing_days <= 7",
     "days_since_last_txn >= 180 or age in (9, 61)",
     "(aum >= 1000000 and not is_payroll = false) or gender = '女'",
+    "not (gender != '女')",
+    "not (gender not in ('男')) or not (age > 50 and not td_maturing_days < 5)",
+    "not not aum > 100",
 ]
 
 

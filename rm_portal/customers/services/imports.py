@@ -105,17 +105,15 @@ class _Context:
 
 
 def _number(text: str) -> float | int:
-    try:
-        value = Decimal(text)
-    except InvalidOperation as error:
-        raise ValueError from error
-    if not value.is_finite():
-        raise ValueError
-    return (
-        int(value)
-        if value == value.to_integral_value() and "." not in text and "e" not in text.lower()
-        else float(value)
-    )
+    """An integer stays an integer; anything else must be a finite decimal number.
+    Raises ValueError. (The hot loop of an import: 448 cells a row, so no exceptions on the
+    happy path.)"""
+    value = float(text)
+    if value != value or value in (math.inf, -math.inf):
+        raise ValueError(text)
+    if value.is_integer() and abs(value) < 2**53 and "." not in text and "e" not in text and "E" not in text:
+        return int(value)
+    return value
 
 
 def _parse_row(number: int, cells: dict[str, str], ctx: _Context) -> tuple[str, dict, dict]:
@@ -128,29 +126,24 @@ def _parse_row(number: int, cells: dict[str, str], ctx: _Context) -> tuple[str, 
         )
     ctx.seen[cust_no] = number
     values: dict[str, object] = {}
-    for code, raw in cells.items():
-        kind = ctx.indicators.get(code)
-        if kind is None or code == "cust_no":
-            continue
-        text = raw.strip()
-        if text == "":
+    for code, kind in ctx.indicators.items():
+        text = cells[code].strip()
+        if not text:
             values[code] = None
         elif kind == "number":
             try:
-                number_value = _number(text)
+                values[code] = _number(text)
             except ValueError:
                 raise RowError(
                     _("指标 %(code)s 的值 %(value)s 不是数字") % {"code": code, "value": text[:40]}
                 ) from None
-            if isinstance(number_value, float) and not math.isfinite(number_value):
-                raise RowError(_("指标 %(code)s 的值不是有限数字") % {"code": code})
-            values[code] = number_value
         elif kind == "flag":
-            if text.lower() not in FLAGS:
+            flag = FLAGS.get(text.lower())
+            if flag is None:
                 raise RowError(
                     _("指标 %(code)s 的值 %(value)s 应为 1/0 或 是/否") % {"code": code, "value": text[:40]}
                 )
-            values[code] = FLAGS[text.lower()]
+            values[code] = flag
         else:
             values[code] = text[:200]
     fields: dict[str, object] = {}

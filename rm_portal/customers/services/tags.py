@@ -102,6 +102,7 @@ def tag_matching(*, tag: TagDefinition, context: RuleContext) -> QuerySet:
     condition = compiler.compile(resolve_tag(checked.tree, context.tags))
     return (
         IndicatorValues.objects.filter(is_latest=True)
+        .order_by()
         .alias(**compiler.aliases)
         .filter(condition)
         .values("customer_id")
@@ -145,13 +146,12 @@ def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> 
         return {"added": 0, "removed": 0, "error": 1}
     now = timezone.now()
     with transaction.atomic():
-        current = CustomerTag.objects.filter(tag=tag)
-        removed = list(current.exclude(customer_id__in=matching).values_list("customer_id", flat=True))
-        added = list(
-            matching.exclude(customer_id__in=current.values("customer_id")).values_list(
-                "customer_id", flat=True
-            )
-        )
+        # One scan of the wide table for the rule, one read of the tag's current holders;
+        # the difference is computed here and written in bulk.
+        wanted = set(matching.values_list("customer_id", flat=True))
+        current = set(CustomerTag.objects.filter(tag=tag).values_list("customer_id", flat=True))
+        added = sorted(wanted - current)
+        removed = sorted(current - wanted)
         for start in range(0, len(removed), CHUNK):
             chunk = removed[start : start + CHUNK]
             CustomerTag.objects.filter(tag=tag, customer_id__in=chunk).delete()
