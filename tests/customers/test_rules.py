@@ -192,3 +192,23 @@ def test_a_rule_may_not_refer_to_itself(table):
     tag_create(code="b", name="乙", rule="tag(a)")
     with pytest.raises(ValidationError):
         tag_update(tag=a, rule="tag(乙)")
+
+
+@pytest.mark.postgres
+def test_single_pass_on_postgresql_agrees_with_one_query_per_tag(table):
+    need(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL=postgres://…)")
+    for index, rule in enumerate(RULES):
+        tag_create(code=f"r{index}", name=f"规则{index}", rule=rule)
+    tag_create(code="ref", name="引用", rule="tag(r0) and not tag(规则3)")
+    tags_recompute(single_pass=False)
+    per_tag = set(CustomerTag.objects.values_list("tag__code", "customer__cust_no"))
+    CustomerTag.objects.all().delete()
+    result = tags_recompute(single_pass=True)
+    assert set(CustomerTag.objects.values_list("tag__code", "customer__cust_no")) == per_tag
+    assert sum(change["added"] for change in result.values()) == len(per_tag)
+    assert all(change == {"added": 0, "removed": 0} for change in tags_recompute(single_pass=True).values())
+
+
+def test_one_query_per_tag_also_runs_on_request(table):
+    tag_create(code="hnw", name="高净值", rule="aum >= 1000000")
+    assert tags_recompute(single_pass=False) == {"hnw": {"added": 2, "removed": 0}}

@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,16 @@ from rm_portal.customers.models import (
     TagChange,
     TagDefinition,
 )
-from rm_portal.customers.rules import Checked, QueryCompiler, RuleError, dependencies, resolve_tag, validate
+from rm_portal.customers.rules import (
+    Checked,
+    Node,
+    PostgresCompiler,
+    QueryCompiler,
+    RuleError,
+    dependencies,
+    resolve_tag,
+    validate,
+)
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
@@ -168,13 +177,96 @@ def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> 
     return {"added": len(added), "removed": len(removed)}
 
 
-def tags_recompute(*, codes: list[str] | None = None) -> dict[str, dict[str, int]]:
-    """Recompute every active tag (or the named ones), dependencies first."""
+def tags_recompute(
+    *, codes: list[str] | None = None, single_pass: bool | None = None
+) -> dict[str, dict[str, int]]:
+    """Recompute every active tag (or the named ones), dependencies first.
+
+    On PostgreSQL all tags are decided in one pass over the wide table (`_recompute_single_pass`);
+    elsewhere, and when asked, one query per tag (`tag_recompute`)."""
     context = RuleContext.load()
     tags = list(TagDefinition.objects.filter(active=True).order_by("code"))
     if codes is not None:
         tags = [tag for tag in tags if tag.code in set(codes)]
-    return {tag.code: tag_recompute(tag=tag, context=context) for tag in _in_order(tags, context)}
+    ordered = _in_order(tags, context)
+    if single_pass is None:
+        single_pass = connection.vendor == "postgresql"
+    if single_pass and ordered:
+        return _recompute_single_pass(ordered, context)
+    return {tag.code: tag_recompute(tag=tag, context=context) for tag in ordered}
+
+
+def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> dict[str, dict[str, int]]:
+    trees: dict[str, Node] = {}
+    for tag in TagDefinition.objects.all():
+        try:
+            trees[tag.code] = resolve_tag(validate(tag.rule, **vars(context)).tree, context.tags)
+        except RuleError as error:
+            logger.warning("tag %s not recomputed: %s", tag.code, error.text)
+    compiler = PostgresCompiler(context.indicators, trees.get)
+    params: list = []
+    cases = []
+    for tag in tags:
+        if tag.code in trees:
+            cases.append(f"CASE WHEN {compiler.compile(trees[tag.code], params)} THEN {int(tag.pk)} END")
+    tag_ids = [tag.pk for tag in tags if tag.code in trees]
+    results: dict[str, dict[str, int]] = {
+        tag.code: {"added": 0, "removed": 0} for tag in tags if tag.code in trees
+    }
+    if not cases:
+        return results
+    now = timezone.now()
+    # The SQL below is built from constants, integer tag ids and the compiler's %s placeholders;
+    # every value from a rule is a bound parameter (hence the S608 exemptions).
+    not_held = (
+        "NOT EXISTS (SELECT 1 FROM customers_customertag c "
+        "WHERE c.tag_id = e.tag_id AND c.customer_id = e.customer_id)"
+    )
+    not_wanted = (
+        "NOT EXISTS (SELECT 1 FROM rm_tag_eval e WHERE e.tag_id = c.tag_id AND e.customer_id = c.customer_id)"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS rm_tag_eval")
+        cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint) ON COMMIT DROP")
+        # OFFSET 0 keeps the lateral subquery from being inlined: the record is detoasted once.
+        cursor.execute(
+            "INSERT INTO rm_tag_eval (customer_id, tag_id) "  # noqa: S608
+            "SELECT i.customer_id, t.tag_id FROM customers_indicatorvalues i "
+            "CROSS JOIN LATERAL (SELECT i.\"values\" || '{}'::jsonb AS v OFFSET 0) x "
+            f"CROSS JOIN LATERAL unnest(ARRAY[{', '.join(cases)}]::bigint[]) AS t(tag_id) "
+            "WHERE i.is_latest AND t.tag_id IS NOT NULL",
+            params,
+        )
+        cursor.execute("CREATE INDEX ON rm_tag_eval (tag_id, customer_id)")
+        cursor.execute("ANALYZE rm_tag_eval")
+        cursor.execute(
+            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
+            f"SELECT c.customer_id, c.tag_id, 'removed', %s FROM customers_customertag c "
+            f"WHERE c.tag_id = ANY(%s) AND {not_wanted}",
+            [now, tag_ids],
+        )
+        delete = f"DELETE FROM customers_customertag c WHERE c.tag_id = ANY(%s) AND {not_wanted}"  # noqa: S608
+        cursor.execute(delete, [tag_ids])
+        cursor.execute(
+            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
+            f"SELECT e.customer_id, e.tag_id, 'added', %s FROM rm_tag_eval e WHERE {not_held}",
+            [now],
+        )
+        cursor.execute(
+            "INSERT INTO customers_customertag (customer_id, tag_id, since) "  # noqa: S608
+            f"SELECT e.customer_id, e.tag_id, %s FROM rm_tag_eval e WHERE {not_held}",
+            [now],
+        )
+        cursor.execute(
+            "SELECT tag_id, change, count(*) FROM customers_tagchange WHERE at = %s AND tag_id = ANY(%s) "
+            "GROUP BY tag_id, change",
+            [now, tag_ids],
+        )
+        codes = {tag.pk: tag.code for tag in tags}
+        for tag_id, change, count in cursor.fetchall():
+            results[codes[tag_id]][change] = count
+        TagDefinition.objects.filter(pk__in=tag_ids).update(recomputed_at=now)
+    return results
 
 
 @transaction.atomic
