@@ -10,6 +10,7 @@ class CustomersConfig(AppConfig):
     def ready(self) -> None:
         from rm_portal.customers import access  # noqa: F401  (registers the access policy)
         from rm_portal.customers.services.handover import customers_move
+        from rm_portal.customers.today import customers_card  # noqa: F401  (its card on the Today page)
         from rm_portal.org.handover import register_mover
         from rm_portal.org.models import Role
         from rm_portal.web import nav

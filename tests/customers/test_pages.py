@@ -122,3 +122,13 @@ def test_lead_hands_over_on_the_page(client, world, lead01, rm01a, rm01b):
     assert Customer.objects.filter(owner=rm01b).count() == 3
     client.force_login(rm01b)
     assert client.get("/customers/handover/").status_code == 403
+
+
+def test_today_shows_deposits_maturing_this_week(client, world, rm01a, rm02a, hq_admin):
+    client.force_login(rm01a)
+    page = client.get("/").content.decode()
+    assert 'data-testid="due-card"' in page and "王大明" in page
+    client.force_login(rm02a)
+    assert "王大明" not in client.get("/").content.decode()
+    client.force_login(hq_admin)
+    assert "/customers/import/" in client.get("/").content.decode()
