@@ -132,3 +132,11 @@ def test_today_shows_deposits_maturing_this_week(client, world, rm01a, rm02a, hq
     assert "王大明" not in client.get("/").content.decode()
     client.force_login(hq_admin)
     assert "/customers/import/" in client.get("/").content.decode()
+
+
+def test_pages_speak_english_when_chosen(client, world, rm01a):
+    client.force_login(rm01a)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/customers/A1/").content.decode()
+    assert "Customer portrait" in page and "matures in 2 days" in page
+    assert "My customers" in client.get("/customers/").content.decode()
