@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -292,8 +293,38 @@ def _write_values(
             ctx.unchanged += 1
     # Demote before promoting: at most one latest record per customer at any moment.
     IndicatorValues.objects.bulk_update(demote, ["is_latest"], batch_size=BATCH)
-    IndicatorValues.objects.bulk_update(update, ["values", "imported_at"], batch_size=BATCH)
-    IndicatorValues.objects.bulk_create(create, batch_size=BATCH)
+    if connection.vendor == "postgresql":
+        _copy_values_postgresql(create, update)
+    else:
+        IndicatorValues.objects.bulk_update(update, ["values", "imported_at"], batch_size=BATCH)
+        IndicatorValues.objects.bulk_create(create, batch_size=BATCH)
+
+
+def _copy_values_postgresql(create: list[IndicatorValues], update: list[IndicatorValues]) -> None:
+    """COPY instead of INSERT/UPDATE statements: the driver would otherwise quote every one of
+    the ~900 quotes in each 448-key JSON literal, which made an import 10x slower."""
+    now = timezone.now()
+    with connection.cursor() as wrapper:
+        cursor = wrapper.cursor  # the psycopg cursor underneath Django's wrapper
+        if create:
+            columns = 'customer_id, as_of, "values", is_latest, imported_at'
+            copy_sql = f"COPY customers_indicatorvalues ({columns}) FROM STDIN"
+            with cursor.copy(copy_sql) as copy:
+                for record in create:
+                    copy.write_row(
+                        (record.customer_id, record.as_of, json.dumps(record.values), record.is_latest, now)
+                    )
+        if update:
+            cursor.execute('CREATE TEMP TABLE rm_import_values (id bigint, "values" jsonb)')
+            with cursor.copy('COPY rm_import_values (id, "values") FROM STDIN') as copy:
+                for record in update:
+                    copy.write_row((record.pk, json.dumps(record.values)))
+            cursor.execute(
+                'UPDATE customers_indicatorvalues t SET "values" = s."values", imported_at = %s '
+                "FROM rm_import_values s WHERE t.id = s.id",
+                [now],
+            )
+            cursor.execute("DROP TABLE rm_import_values")
 
 
 def customers_import(*, raw: bytes, as_of: date | None = None, job_id: int | None = None) -> dict:

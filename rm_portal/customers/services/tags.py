@@ -228,11 +228,10 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS rm_tag_eval")
         cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint) ON COMMIT DROP")
-        # OFFSET 0 keeps the lateral subquery from being inlined: the record is detoasted once.
         cursor.execute(
             "INSERT INTO rm_tag_eval (customer_id, tag_id) "  # noqa: S608
             "SELECT i.customer_id, t.tag_id FROM customers_indicatorvalues i "
-            "CROSS JOIN LATERAL (SELECT i.\"values\" || '{}'::jsonb AS v OFFSET 0) x "
+            f'CROSS JOIN LATERAL jsonb_to_record(i."values") AS x({compiler.record_definition()}) '
             f"CROSS JOIN LATERAL unnest(ARRAY[{', '.join(cases)}]::bigint[]) AS t(tag_id) "
             "WHERE i.is_latest AND t.tag_id IS NOT NULL",
             params,
