@@ -60,6 +60,7 @@ def main() -> None:
     args = parser.parse_args()
 
     where = fresh_database()
+    os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
     import django
 
@@ -200,7 +201,7 @@ def main() -> None:
     )
     from django.conf import settings
 
-    host = next((h for h in settings.ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "localhost")
+    host = next((h for h in settings.ALLOWED_HOSTS if h != "*" and not h.startswith(".")), "testserver")
     client = Client(HTTP_AUTHORIZATION=f"Token {token_issue(user=rm).key}", HTTP_HOST=host)
     client.get(f"/api/v1/customers/{numbers[0]}/")
     counted: list[str] = []
