@@ -6,7 +6,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -28,18 +28,9 @@ from rm_portal.customers.services.tags import segment_create, tag_create
 from rm_portal.customers.tasks import customers_import_run, tags_recompute_run
 from rm_portal.org.access import get_scoped_or_404, staff_of
 from rm_portal.org.models import Role, Staff
+from rm_portal.org.serializers import BranchOut
 
 PortraitReaders = roles(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
-
-
-class PersonOut(serializers.Serializer):
-    username = serializers.CharField(source="user.username")
-    display_name = serializers.CharField(source="name")
-
-
-class BranchOut(serializers.Serializer):
-    code = serializers.CharField()
-    name = serializers.CharField()
 
 
 class TagOut(serializers.ModelSerializer):
@@ -202,6 +193,7 @@ class CustomerImportApi(APIView):
     permission_classes = [IsHeadOffice]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema_serializer(component_name="CustomerImportInput")
     class Input(serializers.Serializer):
         file = serializers.FileField()
         as_of = serializers.DateField(required=False)
@@ -233,6 +225,7 @@ class CustomerImportApi(APIView):
 class TagListApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
+    @extend_schema_serializer(component_name="TagInput")
     class Input(serializers.Serializer):
         code = serializers.RegexField(r"^[a-z][a-z0-9_]{0,63}$")
         name = serializers.CharField(max_length=64)
@@ -265,6 +258,7 @@ class SegmentOut(serializers.ModelSerializer):
 class SegmentListApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
+    @extend_schema_serializer(component_name="SegmentInput")
     class Input(serializers.Serializer):
         code = serializers.RegexField(r"^[a-z][a-z0-9_]{0,63}$")
         name = serializers.CharField(max_length=64)
@@ -285,6 +279,7 @@ class SegmentListApi(APIView):
 class StaffHandoverApi(APIView):
     permission_classes = [roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)]
 
+    @extend_schema_serializer(component_name="HandoverInput")
     class Input(serializers.Serializer):
         to = serializers.CharField(max_length=150)
 
