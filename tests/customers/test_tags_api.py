@@ -94,3 +94,11 @@ def test_segments_read_and_create(api, known, hq_admin, rm01a):
     bad = api(hq_admin).post("/api/v1/segments/", {"code": "y", "name": "y", "tags": ["nope"]}, format="json")
     assert bad.status_code == 400 and "nope" in bad.json()["tags"][0]
     assert Segment.objects.count() == 1
+
+
+def test_the_admin_form_checks_the_rule(known):
+    from rm_portal.customers.admin import TagForm
+
+    form = TagForm(data={"code": "x", "name": "甲", "category": "", "rule": "aum >> 1", "active": True})
+    assert not form.is_valid() and "位置" in form.errors["rule"][0]
+    assert TagForm(data={"code": "x", "name": "甲", "category": "", "rule": "aum > 1", "active": True}).is_valid()
