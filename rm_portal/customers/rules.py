@@ -452,13 +452,15 @@ def dependencies(tree: Node) -> set[str]:
     return set()
 
 
-# ---- PostgreSQL: every tag in one pass over the wide table --------------------------------
+# ---- every tag in one pass over the wide table ------------------------------------------
 
 
-class PostgresCompiler:
-    """Compiles a checked tree to a PostgreSQL boolean expression over `x`, the typed record
-    `jsonb_to_record(values) AS x(<record_definition()>)`: the 448-key JSONB is decompressed
-    and read once per row for all tags, instead of once per `->>`. Same semantics as QueryCompiler:
+class RecordCompiler:
+    """Compiles a checked tree to an SQL boolean expression over `x`, one row per customer with
+    a column per indicator the rules use: on PostgreSQL `jsonb_to_record(values) AS
+    x(<record_definition()>)`, on SQLite a temporary table built by `sqlite_pivot()`. Either way
+    the 448-key record is parsed once per row for all tags, instead of once per extraction
+    (that parse is what a rule costs). Same semantics as QueryCompiler:
     numbers compare as float8, a missing value makes a comparison false, also under `not`.
     Tag references are expanded to the referenced tag's rule (`expand`), so one row's
     every tag is decided in the same pass. Values and keys are always bound parameters."""
@@ -480,6 +482,23 @@ class PostgresCompiler:
             ", ".join(f"{name} {types[self.indicators[code]]}" for code, name in self.columns.items())
             or '"-" text'
         )
+
+    def sqlite_pivot(self) -> tuple[str, list]:
+        """SELECT customer_id and one column per used indicator from the latest records, with
+        json_each parsing each record once. A LEFT JOIN keeps customers without any of them."""
+        params: list = []
+        picks = []
+        for code, name in self.columns.items():
+            picks.append(f"MAX(CASE WHEN j.key = %s THEN j.value END) AS {name}")
+            params.append(code)
+        marks = ", ".join(["%s"] * len(self.columns)) or "NULL"
+        params.extend(self.columns)
+        sql = (
+            f"SELECT i.customer_id, {', '.join(picks) or 'NULL AS unused'} "  # noqa: S608  (quoted codes and placeholders only)
+            'FROM customers_indicatorvalues i LEFT JOIN json_each(i."values") j '
+            f"ON j.key IN ({marks}) WHERE i.is_latest GROUP BY i.customer_id"
+        )
+        return sql, params
 
     def compile(self, node: Node, params: list, negated: bool = False, depth: int = 0) -> str:
         if depth > MAX_DEPTH:

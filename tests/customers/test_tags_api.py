@@ -101,4 +101,6 @@ def test_the_admin_form_checks_the_rule(known):
 
     form = TagForm(data={"code": "x", "name": "甲", "category": "", "rule": "aum >> 1", "active": True})
     assert not form.is_valid() and "位置" in form.errors["rule"][0]
-    assert TagForm(data={"code": "x", "name": "甲", "category": "", "rule": "aum > 1", "active": True}).is_valid()
+    assert TagForm(
+        data={"code": "x", "name": "甲", "category": "", "rule": "aum > 1", "active": True}
+    ).is_valid()

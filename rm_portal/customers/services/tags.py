@@ -22,8 +22,8 @@ from rm_portal.customers.models import (
 from rm_portal.customers.rules import (
     Checked,
     Node,
-    PostgresCompiler,
     QueryCompiler,
+    RecordCompiler,
     RuleError,
     dependencies,
     resolve_tag,
@@ -182,15 +182,16 @@ def tags_recompute(
 ) -> dict[str, dict[str, int]]:
     """Recompute every active tag (or the named ones), dependencies first.
 
-    On PostgreSQL all tags are decided in one pass over the wide table (`_recompute_single_pass`);
-    elsewhere, and when asked, one query per tag (`tag_recompute`)."""
+    By default every tag is decided in one pass over the wide table (`_recompute_single_pass`):
+    each 448-key record is read once, not once per indicator a rule mentions. `single_pass=False`
+    runs one query per tag (`tag_recompute`), the plain ORM form; tests check both agree."""
     context = RuleContext.load()
     tags = list(TagDefinition.objects.filter(active=True).order_by("code"))
     if codes is not None:
         tags = [tag for tag in tags if tag.code in set(codes)]
     ordered = _in_order(tags, context)
     if single_pass is None:
-        single_pass = connection.vendor == "postgresql"
+        single_pass = connection.vendor in ("postgresql", "sqlite")
     if single_pass and ordered:
         return _recompute_single_pass(ordered, context)
     return {tag.code: tag_recompute(tag=tag, context=context) for tag in ordered}
@@ -203,21 +204,19 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
             trees[tag.code] = resolve_tag(validate(tag.rule, **vars(context)).tree, context.tags)
         except RuleError as error:
             logger.warning("tag %s not recomputed: %s", tag.code, error.text)
-    compiler = PostgresCompiler(context.indicators, trees.get)
-    params: list = []
-    cases = []
-    for tag in tags:
-        if tag.code in trees:
-            cases.append(f"CASE WHEN {compiler.compile(trees[tag.code], params)} THEN {int(tag.pk)} END")
-    tag_ids = [tag.pk for tag in tags if tag.code in trees]
-    results: dict[str, dict[str, int]] = {
-        tag.code: {"added": 0, "removed": 0} for tag in tags if tag.code in trees
-    }
-    if not cases:
+    tags = [tag for tag in tags if tag.code in trees]
+    results: dict[str, dict[str, int]] = {tag.code: {"added": 0, "removed": 0} for tag in tags}
+    if not tags:
         return results
+    compiler = RecordCompiler(context.indicators, trees.get)
+    conditions = []
+    for tag in tags:
+        params: list = []
+        conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
+    ids = ", ".join(str(tag_id) for tag_id, _sql, _params in conditions)
     now = timezone.now()
-    # The SQL below is built from constants, integer tag ids and the compiler's %s placeholders;
-    # every value from a rule is a bound parameter (hence the S608 exemptions).
+    # The SQL below is built from constants, integer tag ids, quoted indicator codes and the
+    # compiler's %s placeholders; every value from a rule is a bound parameter (hence S608).
     not_held = (
         "NOT EXISTS (SELECT 1 FROM customers_customertag c "
         "WHERE c.tag_id = e.tag_id AND c.customer_id = e.customer_id)"
@@ -227,25 +226,41 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
     )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS rm_tag_eval")
-        cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint) ON COMMIT DROP")
-        cursor.execute(
-            "INSERT INTO rm_tag_eval (customer_id, tag_id) "  # noqa: S608
-            "SELECT i.customer_id, t.tag_id FROM customers_indicatorvalues i "
-            f'CROSS JOIN LATERAL jsonb_to_record(i."values") AS x({compiler.record_definition()}) '
-            f"CROSS JOIN LATERAL unnest(ARRAY[{', '.join(cases)}]::bigint[]) AS t(tag_id) "
-            "WHERE i.is_latest AND t.tag_id IS NOT NULL",
-            params,
-        )
-        cursor.execute("CREATE INDEX ON rm_tag_eval (tag_id, customer_id)")
+        cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint)")
+        if connection.vendor == "postgresql":
+            # One statement: jsonb_to_record decompresses and reads each record once for all tags.
+            cases = ", ".join(f"CASE WHEN {sql} THEN {tag_id} END" for tag_id, sql, _params in conditions)
+            cursor.execute(
+                "INSERT INTO rm_tag_eval (customer_id, tag_id) "  # noqa: S608
+                "SELECT i.customer_id, t.tag_id FROM customers_indicatorvalues i "
+                f'CROSS JOIN LATERAL jsonb_to_record(i."values") AS x({compiler.record_definition()}) '
+                f"CROSS JOIN LATERAL unnest(ARRAY[{cases}]::bigint[]) AS t(tag_id) "
+                "WHERE i.is_latest AND t.tag_id IS NOT NULL",
+                [value for _tag_id, _sql, params in conditions for value in params],
+            )
+        else:
+            # SQLite: json_each parses each record once into a narrow temporary table of the
+            # indicators the rules use; every tag then scans that table.
+            pivot, pivot_params = compiler.sqlite_pivot()
+            cursor.execute("DROP TABLE IF EXISTS rm_tag_record")
+            cursor.execute(f"CREATE TEMP TABLE rm_tag_record AS {pivot}", pivot_params)
+            for tag_id, sql, params in conditions:
+                cursor.execute(
+                    f"INSERT INTO rm_tag_eval (customer_id, tag_id) SELECT x.customer_id, {tag_id} "  # noqa: S608
+                    f"FROM rm_tag_record x WHERE {sql}",
+                    params,
+                )
+            cursor.execute("DROP TABLE rm_tag_record")
+        cursor.execute("CREATE INDEX rm_tag_eval_idx ON rm_tag_eval (tag_id, customer_id)")
         cursor.execute("ANALYZE rm_tag_eval")
         cursor.execute(
             "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
             f"SELECT c.customer_id, c.tag_id, 'removed', %s FROM customers_customertag c "
-            f"WHERE c.tag_id = ANY(%s) AND {not_wanted}",
-            [now, tag_ids],
+            f"WHERE c.tag_id IN ({ids}) AND {not_wanted}",
+            [now],
         )
-        delete = f"DELETE FROM customers_customertag c WHERE c.tag_id = ANY(%s) AND {not_wanted}"  # noqa: S608
-        cursor.execute(delete, [tag_ids])
+        delete = f"DELETE FROM customers_customertag AS c WHERE c.tag_id IN ({ids}) AND {not_wanted}"  # noqa: S608
+        cursor.execute(delete)
         cursor.execute(
             "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
             f"SELECT e.customer_id, e.tag_id, 'added', %s FROM rm_tag_eval e WHERE {not_held}",
@@ -257,14 +272,15 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
             [now],
         )
         cursor.execute(
-            "SELECT tag_id, change, count(*) FROM customers_tagchange WHERE at = %s AND tag_id = ANY(%s) "
-            "GROUP BY tag_id, change",
-            [now, tag_ids],
+            "SELECT tag_id, change, count(*) FROM customers_tagchange "  # noqa: S608
+            f"WHERE at = %s AND tag_id IN ({ids}) GROUP BY tag_id, change",
+            [now],
         )
         codes = {tag.pk: tag.code for tag in tags}
         for tag_id, change, count in cursor.fetchall():
             results[codes[tag_id]][change] = count
-        TagDefinition.objects.filter(pk__in=tag_ids).update(recomputed_at=now)
+        cursor.execute("DROP TABLE rm_tag_eval")
+        TagDefinition.objects.filter(pk__in=list(codes)).update(recomputed_at=now)
     return results
 
 
