@@ -189,7 +189,8 @@ def main() -> None:
         print(
             f"naive row-by-row Python evaluation (reads only, no writes): {naive:,.2f} s "
             f"for {matched:,} tags; ratio naive / set-based = {naive / max(recompute_again, 1e-9):,.1f}x in "
-            f"steady state, {naive / recompute_first:,.1f}x including the first full write (> 1: set-based faster)"
+            f"steady state, {naive / recompute_first:,.1f}x including the first full write"
+            " (> 1: set-based faster)"
         )
 
     from rm_portal.org.models import Staff
