@@ -85,3 +85,27 @@ def test_rm_filters_by_tag_and_opens_a_portrait(phone, book, rm01a, password):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     shot = phone.shot("rm01a-portrait")
     assert shot.stat().st_size > 5_000
+
+
+def test_head_office_imports_a_file_and_sees_the_progress(
+    phone, book, hq_admin, password, tmp_path, settings
+):
+    settings.MEDIA_ROOT = tmp_path
+    login(phone, "hq_admin", password)
+    phone.wait_for_url(f"{phone.base}/")
+    phone.click("a[href='/customers/import/']")
+    phone.wait_for_url(f"{phone.base}/customers/import/")
+    csv = tmp_path / "wide.csv"
+    csv.write_bytes(
+        "cust_no,name,branch,owner,aum,age\n6200000009,新客户,B01,rm01a,1500000,40\nBAD,坏,B01,,x,1\n".encode(
+            "gbk"
+        )
+    )
+    phone.set_input_files("input[type=file]", str(csv))
+    phone.get_by_role("button", name="上传并导入").click()
+    phone.wait_for_url("**/customers/import/?job=*")
+    card = phone.locator("[data-job]").first
+    assert card.get_attribute("data-state") == "done"  # Celery runs eagerly in tests
+    assert "第 3 行" in card.inner_text()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.shot("hq_admin-import")
