@@ -28,8 +28,14 @@ def customers_import_run(job_id: int, name: str, as_of: str) -> None:
         logger.exception("customer import %s failed", job_id)
         job_fail(job_id=job_id, reason=_("导入失败：内部错误，请联系管理员"))
         return
-    changes = tags_recompute()
     result.pop("errors", None)
+    try:
+        changes = tags_recompute()
+    except Exception:
+        # The data is in; the nightly recompute will try the tags again.
+        logger.exception("tag recompute after import %s failed", job_id)
+        changes = {}
+        result["tags_error"] = True
     result["tags_added"] = sum(c["added"] for c in changes.values())
     result["tags_removed"] = sum(c["removed"] for c in changes.values())
     job_finish(job_id=job_id, result=result)

@@ -215,3 +215,18 @@ def test_single_pass_agrees_with_one_query_per_tag(table):
 def test_one_query_per_tag_also_runs_on_request(table):
     tag_create(code="hnw", name="高净值", rule="aum >= 1000000")
     assert tags_recompute(single_pass=False) == {"hnw": {"added": 2, "removed": 0}}
+
+
+def test_a_value_of_the_wrong_type_spoils_no_other_tag(table):
+    # Data written around the import's checks: a number indicator holding text.
+    record = IndicatorValues.objects.get(customer=table["C2"])
+    record.values["age"] = "sixty"
+    record.save()
+    tag_create(code="hnw", name="高净值", rule="aum >= 1000000")
+    tag_create(code="old", name="年长", rule="age >= 60")
+    result = tags_recompute()
+    assert result["hnw"]["added"] == 2
+    assert set(CustomerTag.objects.filter(tag__code="hnw").values_list("customer__cust_no", flat=True)) == {
+        "C1",
+        "C4",
+    }

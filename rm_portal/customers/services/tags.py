@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -193,8 +193,22 @@ def tags_recompute(
     if single_pass is None:
         single_pass = connection.vendor in ("postgresql", "sqlite")
     if single_pass and ordered:
-        return _recompute_single_pass(ordered, context)
-    return {tag.code: tag_recompute(tag=tag, context=context) for tag in ordered}
+        try:
+            with transaction.atomic():
+                return _recompute_single_pass(ordered, context)
+        except DatabaseError:
+            # A value the database cannot read as its indicator's type (data written around the
+            # import's checks): fall back to one query per tag, so only the affected tags wait.
+            logger.exception("one-pass tag recompute failed; recomputing tag by tag")
+    results: dict[str, dict[str, int]] = {}
+    for tag in ordered:
+        try:
+            with transaction.atomic():
+                results[tag.code] = tag_recompute(tag=tag, context=context)
+        except DatabaseError:
+            logger.exception("tag %s not recomputed", tag.code)
+            results[tag.code] = {"added": 0, "removed": 0, "error": 1}
+    return results
 
 
 def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> dict[str, dict[str, int]]:
