@@ -99,14 +99,18 @@ class _Context:
     rms: dict[str, tuple[int, int]]  # username -> (user id, branch id) of active RMs
     seen: dict[str, int] = field(default_factory=dict)
     rm_branch: dict[int, int] = field(default_factory=dict)
+    # Positions in a row: no dict per row for 448 cells.
+    cust_no_at: int = 0
+    indicator_at: list[tuple[int, str, str]] = field(default_factory=list)
+    column_at: dict[str, int] = field(default_factory=dict)
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     failed: int = 0
 
 
-def _parse_row(number: int, cells: dict[str, str], ctx: _Context) -> tuple[str, dict, dict]:
-    cust_no = cells.get("cust_no", "").strip()
+def _parse_row(number: int, cells: list[str], ctx: _Context) -> tuple[str, dict, dict]:
+    cust_no = cells[ctx.cust_no_at].strip()
     if not CUST_NO.match(cust_no):
         raise RowError(_("客户号为空或格式不对"))
     if cust_no in ctx.seen:
@@ -115,8 +119,8 @@ def _parse_row(number: int, cells: dict[str, str], ctx: _Context) -> tuple[str, 
         )
     ctx.seen[cust_no] = number
     values: dict[str, object] = {}
-    for code, kind in ctx.indicators.items():
-        text = cells[code].strip()
+    for at, code, kind in ctx.indicator_at:
+        text = cells[at].strip()
         if not text:
             values[code] = None
         elif kind == "number":
@@ -144,9 +148,9 @@ def _parse_row(number: int, cells: dict[str, str], ctx: _Context) -> tuple[str, 
             values[code] = text[:200]
     fields: dict[str, object] = {}
     for column in CUSTOMER_COLUMNS:
-        if column not in cells:
+        if column not in ctx.column_at:
             continue
-        text = cells[column].strip()
+        text = cells[ctx.column_at[column]].strip()
         if text == "":
             continue  # an empty customer column keeps what the customer has
         if column in LIMITS:
@@ -348,6 +352,9 @@ def customers_import(*, raw: bytes, as_of: date | None = None, job_id: int | Non
         },
     )
     ctx.rm_branch = {user_id: branch_id for user_id, branch_id in ctx.rms.values()}
+    ctx.cust_no_at = columns.index("cust_no")
+    ctx.indicator_at = [(at, code, indicators[code]) for at, code in enumerate(columns) if code in indicators]
+    ctx.column_at = {column: at for at, column in enumerate(columns) if column in CUSTOMER_COLUMNS}
     errors: list[dict] = []
     all_errors: list[dict] = []
     batch: list[tuple[int, str, dict, dict]] = []
@@ -376,7 +383,7 @@ def customers_import(*, raw: bytes, as_of: date | None = None, job_id: int | Non
                     raise RowError(
                         _("列数 %(got)s 与表头的 %(want)s 列不符") % {"got": len(cells), "want": len(columns)}
                     )
-                batch.append((number, *_parse_row(number, dict(zip(columns, cells, strict=True)), ctx)))
+                batch.append((number, *_parse_row(number, cells, ctx)))
             except RowError as error:
                 ctx.failed += 1
                 cust_no = cells[columns.index("cust_no")] if len(cells) == len(columns) else ""
