@@ -57,6 +57,7 @@ def main() -> None:
     parser.add_argument("--portraits", type=int, default=300, help="portrait requests to time")
     parser.add_argument("--load", choices=["csv", "direct"], default="csv")
     parser.add_argument("--skip-naive", action="store_true", help="skip the row-by-row Python baseline")
+    parser.add_argument("--keep", action="store_true", help="keep the bench_customers database afterwards")
     args = parser.parse_args()
 
     where = fresh_database()
@@ -226,6 +227,13 @@ def main() -> None:
         f"portrait API (in-process, {len(latencies)} requests): p50 {statistics.median(latencies):.1f} ms, "
         f"p95 {p95:.1f} ms, {len(counted)} queries per request  (aim p95 <= 50 ms)"
     )
+    if os.environ.get("DATABASE_URL") and not args.keep:
+        import psycopg
+        from django.db import connections
+
+        connections.close_all()
+        with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
 
 
 def _cell(value: object) -> str:
