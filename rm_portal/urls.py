@@ -24,6 +24,7 @@ urlpatterns = [
     path("checklists/", include("rm_portal.checklists.urls")),
     path("", include("materials.urls")),  # /s/{token} (public landing) and the materials pages
     path("compliance/", include("compliance.urls")),
+    path("customers/", include("rm_portal.customers.urls")),
     path("", include("rm_portal.web.urls")),
 ]
 

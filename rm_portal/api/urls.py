@@ -18,4 +18,5 @@ urlpatterns = [
     path("checklists/", include("rm_portal.checklists.api_urls")),
     path("", include("materials.api_urls")),
     path("compliance/", include("compliance.api_urls")),
+    path("", include("rm_portal.customers.api_urls")),
 ]

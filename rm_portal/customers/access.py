@@ -1,4 +1,4 @@
-from rm_portal.customers.models import Customer, TimelineEvent
+from rm_portal.customers.models import Customer, CustomerTag, Holding, IndicatorValues, TimelineEvent
 from rm_portal.org.access import Policy, register
 from rm_portal.org.models import Role
 
@@ -12,3 +12,9 @@ register(
     TimelineEvent,
     Policy(owner="customer__owner", branch="customer__branch", everything=frozenset({Role.HEAD_OFFICE})),
 )
+
+for model in (Holding, IndicatorValues, CustomerTag):
+    register(
+        model,
+        Policy(owner="customer__owner", branch="customer__branch", everything=frozenset({Role.HEAD_OFFICE})),
+    )

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CustomersConfig(AppConfig):
@@ -8,3 +9,11 @@ class CustomersConfig(AppConfig):
 
     def ready(self) -> None:
         from rm_portal.customers import access  # noqa: F401  (registers the access policy)
+        from rm_portal.customers.services.handover import customers_move
+        from rm_portal.customers.today import customers_card  # noqa: F401  (its card on the Today page)
+        from rm_portal.org.handover import register_mover
+        from rm_portal.org.models import Role
+        from rm_portal.web import nav
+
+        register_mover("customers", customers_move)
+        nav.add([Role.RM, Role.BRANCH_LEAD], nav.Tab("customers", _("客户"), "customers:list", "☷", 10))

@@ -81,3 +81,213 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} {self.kind} {self.title}"
+
+
+class IndicatorGroup(models.TextChoices):
+    BASIC = "basic", _("基本信息")
+    HOLDING = "holding", _("持有业务")
+    ACTIVITY = "activity", _("活跃度")
+    EXTERNAL = "external", _("外部数据")
+
+
+class IndicatorType(models.TextChoices):
+    NUMBER = "number", _("数值")
+    TEXT = "text", _("文本")
+    FLAG = "flag", _("是否")
+
+
+class IndicatorDefinition(models.Model):
+    """One column of the indicator wide table (448 at the seed bank)."""
+
+    code = models.CharField(_("指标代码"), max_length=64, unique=True)
+    name = models.CharField(_("指标名称"), max_length=100)
+    group = models.CharField(_("指标分组"), max_length=16, choices=IndicatorGroup.choices)
+    type = models.CharField(
+        _("类型"), max_length=8, choices=IndicatorType.choices, default=IndicatorType.NUMBER
+    )
+    unit = models.CharField(_("单位"), max_length=16, blank=True)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["group", "order", "code"]
+        verbose_name = _("指标")
+        verbose_name_plural = _("指标")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class IndicatorValues(models.Model):
+    """The wide record: every indicator of one customer on one as-of date, as one JSON object.
+
+    `is_latest` marks the record tag rules and the portrait read, so a rule is one scan of one
+    row per customer; on PostgreSQL the JSON is JSONB with a GIN index (migration 0003).
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="indicator_records")
+    as_of = models.DateField(_("数据日期"))
+    values = models.JSONField(default=dict)
+    is_latest = models.BooleanField(default=True)
+    imported_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["customer", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "as_of"], name="indicators_one_per_customer_and_day"),
+            models.UniqueConstraint(
+                fields=["customer"], condition=models.Q(is_latest=True), name="indicators_one_latest"
+            ),
+        ]
+        indexes = [models.Index(fields=["is_latest", "customer"])]
+        verbose_name = _("指标宽表记录")
+        verbose_name_plural = _("指标宽表记录")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}@{self.as_of}"
+
+
+class HoldingType(models.TextChoices):
+    DEMAND = "demand", _("活期")
+    TIME_DEPOSIT = "time_deposit", _("定期")
+    WEALTH = "wealth", _("理财")
+    FUND = "fund", _("基金")
+    INSURANCE = "insurance", _("保险")
+    LOAN = "loan", _("贷款")
+
+
+class Holding(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="holdings")
+    product = models.CharField(_("产品"), max_length=100)
+    type = models.CharField(_("类型"), max_length=16, choices=HoldingType.choices)
+    amount = models.DecimalField(_("金额"), max_digits=16, decimal_places=2)
+    maturity_date = models.DateField(_("到期日"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["customer", "maturity_date", "id"]
+        indexes = [models.Index(fields=["type", "maturity_date"])]
+        verbose_name = _("持有产品")
+        verbose_name_plural = _("持有产品")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.product} {self.amount}"
+
+
+class TagDefinition(models.Model):
+    """A tag computed from indicators by a rule in the language of DESIGN §5 (see rules.py)."""
+
+    code = models.CharField(_("标签代码"), max_length=64, unique=True)
+    name = models.CharField(_("标签名称"), max_length=64, unique=True)
+    category = models.CharField(_("分类"), max_length=32, blank=True)
+    rule = models.TextField(_("规则"))
+    active = models.BooleanField(_("启用"), default=True)
+    recomputed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "code"]
+        verbose_name = _("标签")
+        verbose_name_plural = _("标签")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomerTag(models.Model):
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="customer_tags")
+    tag = models.ForeignKey(TagDefinition, on_delete=models.CASCADE, related_name="customer_tags")
+    since = models.DateTimeField(_("打标时间"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["tag", "customer"], name="customer_tag_once")]
+        indexes = [models.Index(fields=["customer", "tag"])]
+        verbose_name = _("客户标签")
+        verbose_name_plural = _("客户标签")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id}:{self.tag_id}"
+
+
+class TagChange(models.Model):
+    """Tag gained or lost, so "became dormant yesterday" can drive an opportunity rule."""
+
+    class Change(models.TextChoices):
+        ADDED = "added", _("新增")
+        REMOVED = "removed", _("移除")
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tag_changes")
+    tag = models.ForeignKey(TagDefinition, on_delete=models.CASCADE, related_name="changes")
+    change = models.CharField(max_length=8, choices=Change.choices)
+    at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["tag", "change", "at"])]
+        verbose_name = _("标签变化")
+        verbose_name_plural = _("标签变化")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.change} {self.tag_id}"
+
+
+class Segment(models.Model):
+    """A saved tag combination (客群): customers with all (or any) of the tags."""
+
+    class Match(models.TextChoices):
+        ALL = "all", _("同时具有")
+        ANY = "any", _("具有任一")
+
+    code = models.CharField(_("客群代码"), max_length=64, unique=True)
+    name = models.CharField(_("客群名称"), max_length=64)
+    tags = models.ManyToManyField(TagDefinition, related_name="segments")
+    match = models.CharField(max_length=4, choices=Match.choices, default=Match.ALL)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("客群")
+        verbose_name_plural = _("客群")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OwnershipRecord(models.Model):
+    """Who owned the customer when: one open record (ended_at empty) per customer."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="ownership")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=32)
+
+    class Meta:
+        ordering = ["customer", "started_at", "id"]
+        indexes = [models.Index(fields=["customer", "ended_at"])]
+        verbose_name = _("管户历史")
+        verbose_name_plural = _("管户历史")
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} {self.owner_id} {self.started_at:%Y-%m-%d}"
+
+
+class PortraitAccess(models.Model):
+    """Who looked at which customer's portrait, or revealed their identity, and when."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("查看画像")
+        REVEAL = "reveal", _("查看完整身份")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("画像访问记录")
+        verbose_name_plural = _("画像访问记录")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.action} {self.customer_id}"

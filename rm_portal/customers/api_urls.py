@@ -1,0 +1,13 @@
+from django.urls import path
+
+from rm_portal.customers import api
+
+urlpatterns = [
+    path("customers/", api.CustomerListApi.as_view(), name="customer-list"),
+    path("customers/import/", api.CustomerImportApi.as_view(), name="customer-import"),
+    path("customers/<str:cust_no>/", api.CustomerDetailApi.as_view(), name="customer-detail"),
+    path("customers/<str:cust_no>/reveal/", api.CustomerRevealApi.as_view(), name="customer-reveal"),
+    path("tags/", api.TagListApi.as_view(), name="tag-list"),
+    path("segments/", api.SegmentListApi.as_view(), name="segment-list"),
+    path("staff/<str:username>/handover/", api.StaffHandoverApi.as_view(), name="staff-handover"),
+]

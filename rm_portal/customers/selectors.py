@@ -1,0 +1,124 @@
+"""Reads that take the acting user: every list and portrait goes through the one policy."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.models import User
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
+
+from rm_portal.customers.models import (
+    Customer,
+    CustomerTag,
+    Holding,
+    IndicatorDefinition,
+    IndicatorGroup,
+    IndicatorValues,
+    Segment,
+    TagDefinition,
+    TimelineEvent,
+)
+from rm_portal.org.access import get_scoped_or_404, scope
+
+ORDERINGS = ("cust_no", "-cust_no", "name", "-name", "aum", "-aum")
+TIMELINE_LIMIT = 50
+
+
+def _with_tags() -> Prefetch:
+    return Prefetch("customer_tags", queryset=CustomerTag.objects.select_related("tag").order_by("tag__code"))
+
+
+def customer_list(
+    *,
+    user: User,
+    q: str = "",
+    tags: Sequence[str] = (),
+    segment: str = "",
+    ordering: str = "cust_no",
+) -> QuerySet[Customer]:
+    if ordering not in ORDERINGS:
+        raise ValidationError({"ordering": [_("排序只能是 %(o)s") % {"o": ", ".join(ORDERINGS)}]})
+    qs = scope(user, Customer.objects.select_related("branch", "owner__staff").prefetch_related(_with_tags()))
+    if q:
+        qs = qs.filter(Q(cust_no__icontains=q) | Q(name__icontains=q))
+    for code in tags:
+        qs = qs.filter(pk__in=CustomerTag.objects.filter(tag__code=code).values("customer_id"))
+    if segment:
+        found = Segment.objects.filter(code=segment).first()
+        if found is None:
+            raise ValidationError({"segment": [_("未知的客群 %(code)s") % {"code": segment}]})
+        codes = list(found.tags.values_list("pk", flat=True))
+        if found.match == Segment.Match.ANY:
+            qs = qs.filter(pk__in=CustomerTag.objects.filter(tag_id__in=codes).values("customer_id"))
+        else:
+            for tag_id in codes:
+                qs = qs.filter(pk__in=CustomerTag.objects.filter(tag_id=tag_id).values("customer_id"))
+    return qs.order_by(ordering, "pk")
+
+
+def customer_for(*, user: User, cust_no: str) -> Customer:
+    return get_scoped_or_404(user, Customer.objects.select_related("branch", "owner__staff"), cust_no=cust_no)
+
+
+@dataclass
+class Portrait:
+    customer: Customer
+    tags: list[TagDefinition]
+    indicators: dict
+    as_of: date | None
+    holdings: list[Holding]
+    timeline: list[TimelineEvent]
+
+
+def portrait_of(*, customer: Customer) -> Portrait:
+    """Everything on the card in a fixed number of queries, however many tags or holdings."""
+    tags = [
+        ct.tag
+        for ct in CustomerTag.objects.filter(customer=customer).select_related("tag").order_by("tag__code")
+    ]
+    record = IndicatorValues.objects.filter(customer=customer, is_latest=True).only("values", "as_of").first()
+    holdings = list(
+        Holding.objects.filter(customer=customer).order_by(F("maturity_date").asc(nulls_last=True), "id")
+    )
+    timeline = list(
+        TimelineEvent.objects.filter(customer=customer).select_related("actor__staff")[:TIMELINE_LIMIT]
+    )
+    return Portrait(
+        customer=customer,
+        tags=tags,
+        indicators=record.values if record else {},
+        as_of=record.as_of if record else None,
+        holdings=holdings,
+        timeline=timeline,
+    )
+
+
+def indicator_groups(values: dict) -> list[dict]:
+    """The page's collapsible groups: each indicator the customer has, named, in its group."""
+    groups: dict[str, dict] = {}
+    for definition in IndicatorDefinition.objects.order_by("group", "order", "code"):
+        if definition.code not in values:
+            continue
+        group = groups.setdefault(
+            definition.group, {"code": definition.group, "name": definition.get_group_display(), "items": []}
+        )
+        group["items"].append({"definition": definition, "value": values[definition.code]})
+    order = list(IndicatorGroup.values)
+    return sorted(groups.values(), key=lambda group: order.index(group["code"]))
+
+
+def days_until(day: date | None) -> int | None:
+    return None if day is None else (day - timezone.localdate()).days
+
+
+def tag_list() -> QuerySet[TagDefinition]:
+    return TagDefinition.objects.filter(active=True).order_by("category", "code")
+
+
+def segment_list() -> QuerySet[Segment]:
+    return Segment.objects.prefetch_related("tags").order_by("code")

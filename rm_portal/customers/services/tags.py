@@ -1,0 +1,313 @@
+"""Tags by rule: checked on save, recomputed set-based (one query per tag, bulk writes)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rm_portal.customers.models import (
+    CustomerTag,
+    IndicatorDefinition,
+    IndicatorValues,
+    Segment,
+    TagChange,
+    TagDefinition,
+)
+from rm_portal.customers.rules import (
+    Checked,
+    Node,
+    QueryCompiler,
+    RecordCompiler,
+    RuleError,
+    dependencies,
+    resolve_tag,
+    validate,
+)
+
+logger = logging.getLogger(__name__)
+CHUNK = 5000
+
+
+@dataclass
+class RuleContext:
+    indicators: dict[str, str]  # code -> type
+    tags: dict[str, str]  # code and name -> code
+
+    @classmethod
+    def load(cls) -> RuleContext:
+        tags: dict[str, str] = {}
+        for code, name in TagDefinition.objects.values_list("code", "name"):
+            tags[name] = code
+            tags[code] = code  # a code wins over another tag's identical name
+        return cls(indicators=dict(IndicatorDefinition.objects.values_list("code", "type")), tags=tags)
+
+
+def tag_rule_check(*, rule: str, code: str | None = None, context: RuleContext | None = None) -> Checked:
+    """Parse and validate a rule; a bad one is `ValidationError({"rule": ["位置 n: …"]})`."""
+    context = context or RuleContext.load()
+    try:
+        checked = validate(rule, indicators=context.indicators, tags=context.tags)
+    except RuleError as error:
+        raise ValidationError({"rule": [error.text]}) from error
+    if code and _reaches(code, checked.tags, context):
+        raise ValidationError({"rule": [_("标签规则不能直接或间接引用自身")]})
+    return checked
+
+
+def _reaches(target: str, start: set[str], context: RuleContext) -> bool:
+    rules = dict(TagDefinition.objects.values_list("code", "rule"))
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        code = todo.pop()
+        if code == target:
+            return True
+        if code in seen or code not in rules:
+            continue
+        seen.add(code)
+        try:
+            todo.extend(validate(rules[code], indicators=context.indicators, tags=context.tags).tags)
+        except RuleError:
+            continue
+    return False
+
+
+@transaction.atomic
+def tag_create(*, code: str, name: str, rule: str, category: str = "") -> TagDefinition:
+    if TagDefinition.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("标签代码已存在")]})
+    if TagDefinition.objects.filter(name=name).exists():
+        raise ValidationError({"name": [_("标签名称已存在")]})
+    tag_rule_check(rule=rule, code=code)
+    return TagDefinition.objects.create(code=code, name=name, category=category, rule=rule)
+
+
+@transaction.atomic
+def tag_update(
+    *, tag: TagDefinition, rule: str, name: str | None = None, category: str | None = None
+) -> TagDefinition:
+    tag_rule_check(rule=rule, code=tag.code)
+    tag.rule = rule
+    if name is not None:
+        tag.name = name
+    if category is not None:
+        tag.category = category
+    tag.save(update_fields=["rule", "name", "category", "updated_at"])
+    return tag
+
+
+def tag_matching(*, tag: TagDefinition, context: RuleContext) -> QuerySet:
+    """The customer ids whose latest wide record satisfies the tag's rule: one SQL query."""
+    checked = validate(tag.rule, indicators=context.indicators, tags=context.tags)
+    compiler = QueryCompiler(
+        context.indicators, lambda code: CustomerTag.objects.filter(tag__code=code).values("customer_id")
+    )
+    condition = compiler.compile(resolve_tag(checked.tree, context.tags))
+    return (
+        IndicatorValues.objects.filter(is_latest=True)
+        .order_by()
+        .alias(**compiler.aliases)
+        .filter(condition)
+        .values("customer_id")
+    )
+
+
+def _in_order(tags: list[TagDefinition], context: RuleContext) -> list[TagDefinition]:
+    """Tags that others refer to (tag(...)) are recomputed first."""
+    by_code = {tag.code: tag for tag in tags}
+    ordered: list[TagDefinition] = []
+    state: dict[str, int] = {}
+
+    def visit(tag: TagDefinition) -> None:
+        if state.get(tag.code) == 2:
+            return
+        if state.get(tag.code) == 1:
+            return  # a cycle (refused on save); break it rather than loop
+        state[tag.code] = 1
+        try:
+            refs = dependencies(resolve_tag(validate(tag.rule, **vars(context)).tree, context.tags))
+        except RuleError:
+            refs = set()
+        for ref in sorted(refs):
+            if ref in by_code:
+                visit(by_code[ref])
+        state[tag.code] = 2
+        ordered.append(tag)
+
+    for tag in tags:
+        visit(tag)
+    return ordered
+
+
+def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> dict[str, int]:
+    context = context or RuleContext.load()
+    try:
+        matching = tag_matching(tag=tag, context=context)
+    except RuleError as error:
+        # An indicator the rule uses was removed after the rule was saved: keep the old tags.
+        logger.warning("tag %s not recomputed: %s", tag.code, error.text)
+        return {"added": 0, "removed": 0, "error": 1}
+    now = timezone.now()
+    with transaction.atomic():
+        # One scan of the wide table for the rule, one read of the tag's current holders;
+        # the difference is computed here and written in bulk.
+        wanted = set(matching.values_list("customer_id", flat=True))
+        current = set(CustomerTag.objects.filter(tag=tag).values_list("customer_id", flat=True))
+        added = sorted(wanted - current)
+        removed = sorted(current - wanted)
+        for start in range(0, len(removed), CHUNK):
+            chunk = removed[start : start + CHUNK]
+            CustomerTag.objects.filter(tag=tag, customer_id__in=chunk).delete()
+        CustomerTag.objects.bulk_create(
+            [CustomerTag(tag=tag, customer_id=customer_id, since=now) for customer_id in added],
+            batch_size=CHUNK,
+        )
+        TagChange.objects.bulk_create(
+            [TagChange(tag=tag, customer_id=c, change=TagChange.Change.ADDED, at=now) for c in added]
+            + [TagChange(tag=tag, customer_id=c, change=TagChange.Change.REMOVED, at=now) for c in removed],
+            batch_size=CHUNK,
+        )
+        TagDefinition.objects.filter(pk=tag.pk).update(recomputed_at=now)
+    return {"added": len(added), "removed": len(removed)}
+
+
+def tags_recompute(
+    *, codes: list[str] | None = None, single_pass: bool | None = None
+) -> dict[str, dict[str, int]]:
+    """Recompute every active tag (or the named ones), dependencies first.
+
+    By default every tag is decided in one pass over the wide table (`_recompute_single_pass`):
+    each 448-key record is read once, not once per indicator a rule mentions. `single_pass=False`
+    runs one query per tag (`tag_recompute`), the plain ORM form; tests check both agree."""
+    context = RuleContext.load()
+    tags = list(TagDefinition.objects.filter(active=True).order_by("code"))
+    if codes is not None:
+        tags = [tag for tag in tags if tag.code in set(codes)]
+    ordered = _in_order(tags, context)
+    if single_pass is None:
+        single_pass = connection.vendor in ("postgresql", "sqlite")
+    if single_pass and ordered:
+        try:
+            with transaction.atomic():
+                return _recompute_single_pass(ordered, context)
+        except DatabaseError:
+            # A value the database cannot read as its indicator's type (data written around the
+            # import's checks): fall back to one query per tag, so only the affected tags wait.
+            logger.exception("one-pass tag recompute failed; recomputing tag by tag")
+    results: dict[str, dict[str, int]] = {}
+    for tag in ordered:
+        try:
+            with transaction.atomic():
+                results[tag.code] = tag_recompute(tag=tag, context=context)
+        except DatabaseError:
+            logger.exception("tag %s not recomputed", tag.code)
+            results[tag.code] = {"added": 0, "removed": 0, "error": 1}
+    return results
+
+
+def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> dict[str, dict[str, int]]:
+    trees: dict[str, Node] = {}
+    for tag in TagDefinition.objects.all():
+        try:
+            trees[tag.code] = resolve_tag(validate(tag.rule, **vars(context)).tree, context.tags)
+        except RuleError as error:
+            logger.warning("tag %s not recomputed: %s", tag.code, error.text)
+    tags = [tag for tag in tags if tag.code in trees]
+    results: dict[str, dict[str, int]] = {tag.code: {"added": 0, "removed": 0} for tag in tags}
+    if not tags:
+        return results
+    compiler = RecordCompiler(context.indicators, trees.get)
+    conditions = []
+    for tag in tags:
+        params: list = []
+        conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
+    ids = ", ".join(str(tag_id) for tag_id, _sql, _params in conditions)
+    now = timezone.now()
+    # The SQL below is built from constants, integer tag ids, quoted indicator codes and the
+    # compiler's %s placeholders; every value from a rule is a bound parameter (hence S608).
+    not_held = (
+        "NOT EXISTS (SELECT 1 FROM customers_customertag c "
+        "WHERE c.tag_id = e.tag_id AND c.customer_id = e.customer_id)"
+    )
+    not_wanted = (
+        "NOT EXISTS (SELECT 1 FROM rm_tag_eval e WHERE e.tag_id = c.tag_id AND e.customer_id = c.customer_id)"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS rm_tag_eval")
+        cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint)")
+        if connection.vendor == "postgresql":
+            # One statement: jsonb_to_record decompresses and reads each record once for all tags.
+            cases = ", ".join(f"CASE WHEN {sql} THEN {tag_id} END" for tag_id, sql, _params in conditions)
+            cursor.execute(
+                "INSERT INTO rm_tag_eval (customer_id, tag_id) "  # noqa: S608
+                "SELECT i.customer_id, t.tag_id FROM customers_indicatorvalues i "
+                f'CROSS JOIN LATERAL jsonb_to_record(i."values") AS x({compiler.record_definition()}) '
+                f"CROSS JOIN LATERAL unnest(ARRAY[{cases}]::bigint[]) AS t(tag_id) "
+                "WHERE i.is_latest AND t.tag_id IS NOT NULL",
+                [value for _tag_id, _sql, params in conditions for value in params],
+            )
+        else:
+            # SQLite: json_each parses each record once into a narrow temporary table of the
+            # indicators the rules use; every tag then scans that table.
+            pivot, pivot_params = compiler.sqlite_pivot()
+            cursor.execute("DROP TABLE IF EXISTS rm_tag_record")
+            cursor.execute(f"CREATE TEMP TABLE rm_tag_record AS {pivot}", pivot_params)
+            for tag_id, sql, params in conditions:
+                cursor.execute(
+                    f"INSERT INTO rm_tag_eval (customer_id, tag_id) SELECT x.customer_id, {tag_id} "  # noqa: S608
+                    f"FROM rm_tag_record x WHERE {sql}",
+                    params,
+                )
+            cursor.execute("DROP TABLE rm_tag_record")
+        cursor.execute("CREATE INDEX rm_tag_eval_idx ON rm_tag_eval (tag_id, customer_id)")
+        cursor.execute("ANALYZE rm_tag_eval")
+        cursor.execute(
+            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
+            f"SELECT c.customer_id, c.tag_id, 'removed', %s FROM customers_customertag c "
+            f"WHERE c.tag_id IN ({ids}) AND {not_wanted}",
+            [now],
+        )
+        delete = f"DELETE FROM customers_customertag AS c WHERE c.tag_id IN ({ids}) AND {not_wanted}"  # noqa: S608
+        cursor.execute(delete)
+        cursor.execute(
+            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
+            f"SELECT e.customer_id, e.tag_id, 'added', %s FROM rm_tag_eval e WHERE {not_held}",
+            [now],
+        )
+        cursor.execute(
+            "INSERT INTO customers_customertag (customer_id, tag_id, since) "  # noqa: S608
+            f"SELECT e.customer_id, e.tag_id, %s FROM rm_tag_eval e WHERE {not_held}",
+            [now],
+        )
+        cursor.execute(
+            "SELECT tag_id, change, count(*) FROM customers_tagchange "  # noqa: S608
+            f"WHERE at = %s AND tag_id IN ({ids}) GROUP BY tag_id, change",
+            [now],
+        )
+        codes = {tag.pk: tag.code for tag in tags}
+        for tag_id, change, count in cursor.fetchall():
+            results[codes[tag_id]][change] = count
+        cursor.execute("DROP TABLE rm_tag_eval")
+        TagDefinition.objects.filter(pk__in=list(codes)).update(recomputed_at=now)
+    return results
+
+
+@transaction.atomic
+def segment_create(
+    *, code: str, name: str, tags: list[str], match: str = Segment.Match.ALL, description: str = ""
+) -> Segment:
+    if Segment.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("客群代码已存在")]})
+    found = {tag.code: tag for tag in TagDefinition.objects.filter(code__in=tags)}
+    missing = [code for code in tags if code not in found]
+    if missing or not tags:
+        raise ValidationError({"tags": [_("未知的标签：%(codes)s") % {"codes": ", ".join(missing) or "-"}]})
+    segment = Segment.objects.create(code=code, name=name, match=match, description=description)
+    segment.tags.set(found.values())
+    return segment

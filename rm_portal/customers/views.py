@@ -1,0 +1,175 @@
+"""The phone pages: my customers, the portrait card, the import page, the handover page.
+
+They call the same selectors and services as the API; only the rendering differs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError as ApiValidationError
+
+from rm_portal.core.models import Job
+from rm_portal.customers import selectors
+from rm_portal.customers.api import import_upload
+from rm_portal.customers.masking import mask_id_number, mask_phone
+from rm_portal.customers.models import HoldingType
+from rm_portal.customers.services.handover import staff_handover
+from rm_portal.customers.services.imports import ImportFailed
+from rm_portal.customers.services.portraits import portrait_access_record
+from rm_portal.org.access import scope, staff_of
+from rm_portal.org.models import Role, Staff
+from rm_portal.web.decorators import staff_page
+
+PAGE_SIZE = 30
+COLORS = {
+    HoldingType.DEMAND: "#60a5fa",
+    HoldingType.TIME_DEPOSIT: "#b4232a",
+    HoldingType.WEALTH: "#f59e0b",
+    HoldingType.FUND: "#10b981",
+    HoldingType.INSURANCE: "#8b5cf6",
+    HoldingType.LOAN: "#6b7280",
+}
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    chosen = [code for code in request.GET.getlist("tag") if code][:20]
+    params = {
+        "q": request.GET.get("q", "").strip()[:100],
+        "tags": chosen,
+        "segment": request.GET.get("segment", ""),
+        "ordering": request.GET.get("ordering") or "cust_no",
+    }
+    try:
+        customers = selectors.customer_list(user=request.user, **params)
+    except ApiValidationError:
+        messages.error(request, _("筛选条件无效"))
+        return redirect("customers:list")
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    tags = list(selectors.tag_list())
+    names = {tag.code: tag.name for tag in tags}
+
+    def url_without(code: str) -> str:
+        rest = [c for c in chosen if c != code]
+        query = {k: v for k, v in {"q": params["q"], "segment": params["segment"]}.items() if v}
+        return "?" + urlencode({**query, "tag": rest}, doseq=True)
+
+    def page_url(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        return "?" + query.urlencode()
+
+    context = {
+        "page": page,
+        "rows": [{"customer": c, "phone": mask_phone(c.phone)} for c in page.object_list],
+        "params": params,
+        "chips": [
+            {"code": code, "name": names.get(code, code), "remove": url_without(code)} for code in chosen
+        ],
+        "tags": tags,
+        "segments": selectors.segment_list(),
+        "is_lead": staff_of(request.user).role != Role.RM,
+        "prev_url": page_url(page.previous_page_number()) if page.has_previous() else "",
+        "next_url": page_url(page.next_page_number()) if page.has_next() else "",
+    }
+    return render(request, "customers/list.html", context)
+
+
+def holdings_chart(holdings: list) -> dict:  # type: ignore[type-arg]
+    """A stacked bar of the holdings mix, drawn server-side as SVG rectangles."""
+    totals: dict[str, Decimal] = {}
+    for holding in holdings:
+        if holding.type != HoldingType.LOAN:
+            totals[holding.type] = totals.get(holding.type, Decimal(0)) + holding.amount
+    total = sum(totals.values(), Decimal(0))
+    if total <= 0:
+        return {"parts": []}
+    parts, x = [], Decimal(0)
+    for kind, amount in sorted(totals.items(), key=lambda item: -item[1]):
+        width = amount / total * 100
+        parts.append(
+            {
+                "label": HoldingType(kind).label,
+                "amount": amount,
+                "percent": round(width),
+                "x": f"{x:.2f}",
+                "width": f"{width:.2f}",
+                "color": COLORS[kind],
+            }
+        )
+        x += width
+    return {"parts": parts, "total": total}
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def customer_detail(request: HttpRequest, cust_no: str) -> HttpResponse:
+    customer = selectors.customer_for(user=request.user, cust_no=cust_no)
+    portrait_access_record(user=request.user, customer=customer)
+    portrait = selectors.portrait_of(customer=customer)
+    holdings = [{"holding": h, "days": selectors.days_until(h.maturity_date)} for h in portrait.holdings]
+    context = {
+        "customer": customer,
+        "portrait": portrait,
+        "phone": mask_phone(customer.phone),
+        "id_number": mask_id_number(customer.id_number),
+        "holdings": holdings,
+        "chart": holdings_chart(portrait.holdings),
+        "groups": selectors.indicator_groups(portrait.indicators),
+    }
+    return render(request, "customers/detail.html", context)
+
+
+@staff_page(Role.HEAD_OFFICE)
+def customer_import(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            messages.error(request, _("请选择 CSV 文件"))
+            return redirect("customers:import")
+        try:
+            job_id = import_upload(user=request.user, upload=upload, as_of=None)
+        except ImportFailed as error:
+            messages.error(request, str(error))
+            return redirect("customers:import")
+        messages.success(request, _("已开始导入，可在下方查看进度"))
+        return redirect(f"{request.path}?job={job_id}")
+    jobs = list(Job.objects.filter(owner=request.user, kind="customers_import").order_by("-created_at")[:5])
+    for job in jobs:
+        job.percent = (
+            round(job.processed * 100 / job.total) if job.total else (100 if job.state == "done" else 0)
+        )
+    return render(request, "customers/import.html", {"jobs": jobs})
+
+
+@staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def handover(request: HttpRequest) -> HttpResponse:
+    people = scope(request.user, Staff.objects.filter(role=Role.RM).select_related("user", "branch"))
+    if request.method == "POST":
+        leaver = people.filter(user__username=request.POST.get("leaver", ""), active=True).first()
+        successor = (
+            Staff.objects.select_related("user").filter(user__username=request.POST.get("to", "")).first()
+        )
+        if leaver is None:
+            messages.error(request, _("请选择离职的客户经理"))
+            return redirect("customers:handover")
+        try:
+            moved = staff_handover(leaver=leaver, successor=successor, by=staff_of(request.user))
+        except ValidationError as error:
+            messages.error(
+                request, "；".join(m for messages_ in error.message_dict.values() for m in messages_)
+            )
+            return redirect("customers:handover")
+        summary = "，".join(f"{name} {count}" for name, count in moved.items()) or "0"
+        messages.success(
+            request, _("%(name)s 已交接并停用账号：%(summary)s") % {"name": leaver.name, "summary": summary}
+        )
+        return redirect("customers:handover")
+    active = [person for person in people if person.active]
+    return render(request, "customers/handover.html", {"people": active})
