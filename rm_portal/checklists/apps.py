@@ -15,7 +15,9 @@ class ChecklistsConfig(AppConfig):
         from rm_portal.web import nav
 
         # 打卡: an RM completes their own runs; a branch lead's tab opens the audit queue.
-        nav.add([Role.RM], nav.Tab("checklists", _("打卡"), "checklists:mine", "✓", 30))
+        # An RM reaches today's runs from the Today card, so their tab ranks after 客户/商机/物料
+        # and overflows to 我的 when the bar is full.
+        nav.add([Role.RM], nav.Tab("checklists", _("打卡"), "checklists:mine", "✓", 60))
         nav.add([Role.BRANCH_LEAD], nav.Tab("checklists", _("打卡"), "checklists:queue", "✓", 30))
         register_mover("checklists", runs_withdraw_for_leaver)
         nav.add([Role.HEAD_OFFICE], nav.Tab("checklists", _("打卡"), "checklists:dashboard", "✓", 30))
