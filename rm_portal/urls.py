@@ -22,6 +22,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", web_views.healthz, name="healthz"),
     path("customers/", include("rm_portal.customers.urls")),
+    path("opportunities/", include("rm_portal.opportunities.urls")),
     path("", include("rm_portal.web.urls")),
 ]
 

@@ -16,4 +16,5 @@ urlpatterns = [
     path("notifications/read-all/", NotificationReadAllApi.as_view(), name="notification-read-all"),
     path("notifications/<int:pk>/read/", NotificationReadApi.as_view(), name="notification-read"),
     path("", include("rm_portal.customers.api_urls")),
+    path("", include("rm_portal.opportunities.api_urls")),
 ]

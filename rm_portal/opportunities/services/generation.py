@@ -1,0 +1,268 @@
+"""Generation (生成) and dispatch (下发): set-based, idempotent, capped.
+
+Per rule: ONE query finds the customers whose latest wide record satisfies the condition,
+minus those with an open opportunity of the rule, those in the rule's cooldown and those
+already at the per-customer cap; the rows stream out in batches that are bulk-inserted with
+ignore_conflicts (the partial unique constraint makes a concurrent second run harmless).
+Rules run from the highest priority down, so when the cap bites the higher priority wins.
+Afterwards each RM gets ONE notification for everything the run gave them; opportunities of
+customers without an active owner go to the branch lead's queue and the lead is told.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.fields.json import KeyTransform
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rm_portal.customers.models import CustomerTag, Holding, IndicatorDefinition, TagDefinition
+from rm_portal.customers.rules import RuleError
+from rm_portal.customers.services.tags import RuleContext
+from rm_portal.notifications.services import notify
+from rm_portal.opportunities.conditions import (
+    FIRST_RUN_WINDOW,
+    Condition,
+    condition_matching,
+    condition_parse,
+)
+from rm_portal.opportunities.models import Opportunity, OpportunityRule
+from rm_portal.opportunities.scripts import script_fields, script_render
+from rm_portal.org.models import Branch, Role, Staff
+
+logger = logging.getLogger(__name__)
+
+# A customer never has more than this many open opportunities at once, across all rules.
+MAX_OPEN_PER_CUSTOMER = 3
+BATCH = 2000
+HOLDING_FIELDS = {"product", "maturity_date", "amount"}
+
+
+@dataclass
+class People:
+    names: dict[int, str]  # user id -> staff name
+    leads: dict[int, list[User]] = field(default_factory=dict)  # branch id -> active leads
+    branch_names: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> People:
+        people = cls(names=dict(Staff.objects.values_list("user_id", "name")))
+        for staff in Staff.objects.filter(role=Role.BRANCH_LEAD, active=True).select_related("user"):
+            people.leads.setdefault(staff.branch_id, []).append(staff.user)
+        people.branch_names = dict(Branch.objects.values_list("id", "name"))
+        return people
+
+
+def _money(value: object) -> str:
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def opportunity_rules_run(
+    *, rules: Sequence[OpportunityRule] | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """Run the given rules (default: every active one) and dispatch: {rule code: created}."""
+    now = now or timezone.now()
+    chosen = list(rules) if rules is not None else list(OpportunityRule.objects.filter(active=True))
+    chosen.sort(key=lambda rule: (-rule.priority, rule.code))
+    context = RuleContext.load()
+    people = People.load()
+    created = {rule.code: _rule_run(rule, now=now, context=context, people=people) for rule in chosen}
+    if any(created.values()):
+        _dispatch(now=now, people=people)
+    return created
+
+
+def _excluded(rule: OpportunityRule, now: datetime) -> Q:
+    cooldown_from = now - timedelta(days=rule.cooldown_days)
+    same_rule = Opportunity.objects.filter(rule=rule).filter(
+        Q(status=Opportunity.Status.OPEN)
+        | Q(created_at__gte=cooldown_from)
+        | Q(completed_at__gte=cooldown_from)
+    )
+    at_cap = (
+        Opportunity.objects.filter(status=Opportunity.Status.OPEN)
+        .values("customer_id")
+        .annotate(open_count=Count("id"))
+        .filter(open_count__gte=MAX_OPEN_PER_CUSTOMER)
+        .values("customer_id")
+    )
+    return Q(customer_id__in=same_rule.values("customer_id")) | Q(customer_id__in=at_cap)
+
+
+def _rule_run(rule: OpportunityRule, *, now: datetime, context: RuleContext, people: People) -> int:
+    with transaction.atomic():
+        # One run of a rule at a time; a concurrent second run waits, then finds nothing new.
+        rule = OpportunityRule.objects.select_for_update().get(pk=rule.pk)
+        try:
+            condition = condition_parse(rule.condition, context=context)
+        except RuleError as error:
+            # An indicator or tag the rule uses was removed after it was saved.
+            logger.warning("opportunity rule %s not run: %s", rule.code, error.text)
+            return 0
+        since = rule.last_run_at or (now - FIRST_RUN_WINDOW)
+        codes = sorted(condition.indicators)
+        rows = (
+            condition_matching(condition, context=context, since=since)
+            .exclude(_excluded(rule, now))
+            .values(
+                "customer_id",
+                "customer__name",
+                "customer__aum",
+                "customer__branch_id",
+                "customer__owner_id",
+                "customer__owner__staff__active",
+                **{f"_v{i}": KeyTransform(code, "values") for i, code in enumerate(codes)},
+            )
+            .order_by()
+        )
+        builder = _Builder(rule, condition, codes, now=now, people=people)
+        batch: list[dict] = []
+        for row in rows.iterator(chunk_size=BATCH):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                builder.insert(batch)
+                batch = []
+        if batch:
+            builder.insert(batch)
+        rule.last_run_at = now
+        rule.save(update_fields=["last_run_at"])
+    return Opportunity.objects.filter(rule=rule, created_at=now).count()
+
+
+class _Builder:
+    """Turns matched rows into Opportunity objects: assignee, reason, rendered script."""
+
+    def __init__(
+        self, rule: OpportunityRule, condition: Condition, codes: list[str], *, now: datetime, people: People
+    ) -> None:
+        self.rule = rule
+        self.codes = codes
+        self.now = now
+        self.people = people
+        self.due_at = now + timedelta(days=rule.due_days)
+        self.tags, self.became = condition.tag_codes()
+        self.tag_names = dict(
+            TagDefinition.objects.filter(code__in=self.tags | self.became).values_list("code", "name")
+        )
+        self.indicators = {
+            code: (name, unit)
+            for code, name, unit in IndicatorDefinition.objects.filter(code__in=codes).values_list(
+                "code", "name", "unit"
+            )
+        }
+        self.fields = script_fields(rule.script)
+
+    def _holdings(self, ids: list[int]) -> dict[int, Holding]:
+        if not self.fields & HOLDING_FIELDS:
+            return {}
+        soonest: dict[int, Holding] = {}
+        today = timezone.localdate(self.now)
+        for holding in Holding.objects.filter(customer_id__in=ids, maturity_date__gte=today).order_by(
+            "customer_id", "maturity_date", "id"
+        ):
+            soonest.setdefault(holding.customer_id, holding)
+        return soonest
+
+    def insert(self, rows: list[dict]) -> None:
+        ids = [row["customer_id"] for row in rows]
+        held: dict[int, set[str]] = defaultdict(set)
+        wanted = self.tags | self.became
+        if wanted:
+            for customer_id, code in CustomerTag.objects.filter(
+                customer_id__in=ids, tag__code__in=wanted
+            ).values_list("customer_id", "tag__code"):
+                held[customer_id].add(code)
+        holdings = self._holdings(ids)
+        objects = []
+        for row in rows:
+            owner = row["customer__owner_id"] if row["customer__owner__staff__active"] else None
+            branch_id = row["customer__branch_id"]
+            indicators = []
+            for i, code in enumerate(self.codes):
+                name, unit = self.indicators.get(code, (code, ""))
+                indicators.append({"code": code, "name": name, "value": row[f"_v{i}"], "unit": unit})
+            tags = held.get(row["customer_id"], set())
+            reason = {
+                "indicators": indicators,
+                "tags": [{"code": c, "name": self.tag_names.get(c, c)} for c in sorted(tags & self.tags)],
+                "became": [{"code": c, "name": self.tag_names.get(c, c)} for c in sorted(tags & self.became)],
+            }
+            holding = holdings.get(row["customer_id"])
+            if owner:
+                rm_name = self.people.names.get(owner, "")
+            else:
+                leads = self.people.leads.get(branch_id, [])
+                rm_name = self.people.names.get(leads[0].pk, "") if leads else ""
+            script = script_render(
+                self.rule.script,
+                {
+                    "customer_name": row["customer__name"],
+                    "rm_name": rm_name,
+                    "branch_name": self.people.branch_names.get(branch_id, ""),
+                    "rule_name": self.rule.name,
+                    "product": holding.product if holding else "",
+                    "maturity_date": f"{holding.maturity_date:%Y-%m-%d}" if holding else "",
+                    "amount": _money(holding.amount) if holding else "",
+                    "aum": _money(row["customer__aum"]),
+                    "due_date": f"{timezone.localtime(self.due_at):%Y-%m-%d}",
+                },
+            )
+            objects.append(
+                Opportunity(
+                    rule=self.rule,
+                    customer_id=row["customer_id"],
+                    assignee_id=owner,
+                    branch_id=branch_id,
+                    reason=reason,
+                    script=script,
+                    created_at=self.now,
+                    due_at=self.due_at,
+                )
+            )
+        Opportunity.objects.bulk_create(objects, batch_size=BATCH, ignore_conflicts=True)
+
+
+def _dispatch(*, now: datetime, people: People) -> None:
+    """One notification per RM (and per lead for the ownerless queue) for the whole run."""
+    link = reverse("opportunities:inbox")
+    per_person: dict[int, int] = defaultdict(int)
+    users: dict[int, User] = {}
+    counts = (
+        Opportunity.objects.filter(created_at=now)
+        .values("assignee_id", "branch_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in counts:
+        if row["assignee_id"]:
+            per_person[row["assignee_id"]] += row["n"]
+        else:
+            for lead in people.leads.get(row["branch_id"], []):
+                per_person[lead.pk] += row["n"]
+                users[lead.pk] = lead
+    missing = [pk for pk in per_person if pk not in users]
+    users.update(User.objects.in_bulk(missing))
+    for pk, n in per_person.items():
+        notify(
+            recipients=[users[pk]],
+            kind="opportunity",
+            title=_("您有 %(n)s 条新商机待处理") % {"n": n},
+            body=_("请在截止日前跟进并记录结果。"),
+            link=link,
+        )
+
+
+def opportunity_rule_run_one(*, rule: OpportunityRule) -> int:
+    return opportunity_rules_run(rules=[rule])[rule.code]
