@@ -89,6 +89,11 @@ def reason_words(reason: dict) -> str:
     return "；".join(parts)
 
 
+def _money(value: object) -> str:
+    """Sums as text with two decimals on every database (SQLite sums to 100, PostgreSQL to 100.00)."""
+    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+
+
 def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -97,7 +102,7 @@ STAT_FIELDS = {
     "generated": Count("id"),
     "completed": Count("id", filter=Q(status=Opportunity.Status.DONE)),
     "converted": Count("id", filter=Q(outcome=Opportunity.Outcome.CONVERTED)),
-    "amount": Sum("amount", filter=Q(status=Opportunity.Status.DONE)),
+    "total_amount": Sum("amount", filter=Q(status=Opportunity.Status.DONE)),
     "reviewed": Count("id", filter=Q(accurate__isnull=False)),
     "accurate": Count("id", filter=Q(accurate=True)),
 }
@@ -110,7 +115,7 @@ def _figures(row: dict) -> dict:
         "converted": row["converted"],
         # Of the opportunities worked (completed), the share that converted.
         "conversion_rate": _rate(row["converted"], row["completed"]),
-        "amount": str(row["amount"] or Decimal("0.00")),
+        "amount": _money(row["total_amount"]),
         "reviewed": row["reviewed"],
         # Of the reviewed ones, the share the branch lead judged accurate.
         "accuracy": _rate(row["accurate"], row["reviewed"]),
@@ -165,7 +170,7 @@ def leaderboard(*, branch_id: int | None = None) -> list[dict]:
                 "display_name": row["display_name"],
                 "branch": {"code": row["branch_code"], "name": row["branch_name"]},
                 **_figures(row),
-                "converted_amount": str(row["converted_amount"] or Decimal("0.00")),
+                "converted_amount": _money(row["converted_amount"]),
                 "overdue": row["overdue"],
             }
         )
