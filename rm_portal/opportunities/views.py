@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from rm_portal.api.exceptions import Conflict
@@ -24,7 +25,11 @@ from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 
 PAGE_SIZE = 30
-TABS = [("open", _("待处理")), ("overdue", _("已逾期")), ("done", _("已完成"))]
+TABS = [
+    ("open", gettext_lazy("待处理")),
+    ("overdue", gettext_lazy("已逾期")),
+    ("done", gettext_lazy("已完成")),
+]
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD)
@@ -37,7 +42,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "status": status,
-        "tabs": [{"key": key, "label": _(label)} for key, label in TABS],
+        "status_tabs": [{"key": key, "label": label} for key, label in TABS],
         "page": page,
         "rows": [{"o": o, "reason": selectors.reason_words(o.reason)} for o in page.object_list],
         "counts": selectors.my_counts(user=request.user),
