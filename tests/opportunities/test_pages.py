@@ -89,3 +89,11 @@ def test_today_card_counts_open_and_overdue(generated, rm01a):
     html = _client(rm01a).get("/").content.decode()
     assert 'data-testid="opportunities-card"' in html
     assert 'data-testid="open-count">1<' in html and 'data-testid="overdue-count">0<' in html
+
+
+def test_english_is_available_for_the_app_strings():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("已逾期") == "Overdue"
+        assert translation.gettext("您有 %(n)s 条新商机待处理") % {"n": 2} == "You have 2 new opportunities"
