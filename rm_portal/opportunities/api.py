@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -225,8 +224,7 @@ class OpportunityCompleteApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = validated(CompleteIn, request.data)
         opportunity = selectors.opportunity_for_assignee(user=request.user, pk=pk)
-        with transaction.atomic():
-            opportunity = opportunity_complete(opportunity=opportunity, by=request.user, **data)
+        opportunity = opportunity_complete(opportunity=opportunity, by=request.user, **data)
         return Response(opportunity_out(selectors.opportunity_for(user=request.user, pk=opportunity.pk)))
 
 

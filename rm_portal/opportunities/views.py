@@ -135,8 +135,9 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def conversion_chart(rows: list[dict]) -> dict:
-    """Horizontal bars of conversion rate by rule, as SVG drawn on the server."""
-    bar, gap, label_width, width = 18, 8, 0, 100
+    """Horizontal bars of conversion rate by rule, as SVG drawn on the server (viewBox 300 wide:
+    rule names on the left, the bar, the percentage on the right)."""
+    bar, gap, offset, width = 12, 6, 100, 160
     bars = []
     for i, row in enumerate(rows):
         rate = row["conversion_rate"] or 0
@@ -144,13 +145,19 @@ def conversion_chart(rows: list[dict]) -> dict:
             {
                 "name": row["name"],
                 "y": i * (bar + gap),
-                "text_y": i * (bar + gap) + bar - 4,
+                "text_y": i * (bar + gap) + bar - 2,
                 "width": f"{rate * width:.1f}",
                 "percent": f"{rate * 100:.0f}%",
-                "completed": row["completed"],
             }
         )
-    return {"bars": bars, "height": max(len(rows) * (bar + gap), bar), "bar": bar, "offset": label_width}
+    return {
+        "bars": bars,
+        "height": max(len(rows) * (bar + gap), bar),
+        "bar": bar,
+        "offset": offset,
+        "width": width,
+        "percent_x": offset + width + 6,
+    }
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)

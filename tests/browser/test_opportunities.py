@@ -37,3 +37,23 @@ def test_rm_opens_an_opportunity_copies_the_script_and_completes_it(phone, world
     opportunity = Opportunity.objects.get(customer=world["c1"])
     assert opportunity.status == "done" and opportunity.outcome == "converted"
     phone.shot("opportunity-inbox-after")
+
+
+def test_lead_reviews_a_completed_opportunity_and_sees_the_chart(phone, world, rm01a, lead01, password):
+    from rm_portal.opportunities.services.execution import opportunity_complete
+
+    rule()
+    rule(code="dormant", name="沉睡客户唤醒", condition="tag(沉睡客户)")
+    opportunity_rules_run()
+    for opportunity in Opportunity.objects.filter(assignee=rm01a):
+        opportunity_complete(opportunity=opportunity, by=rm01a, outcome="converted", amount=1000)
+    login(phone, "lead01", password)
+    phone.goto(f"{phone.base}/opportunities/review/")
+    phone.fill("input[name=comment] >> nth=0", "触发准确")
+    phone.click("button[name=accurate][value='1'] >> nth=0")
+    phone.wait_for_selector(".flash__item")
+    assert Opportunity.objects.filter(accurate=True, review_comment="触发准确").count() == 1
+    phone.goto(f"{phone.base}/opportunities/stats/")
+    assert phone.locator("[data-testid=conversion-chart] rect").count() == 4
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    phone.shot("opportunity-stats")
