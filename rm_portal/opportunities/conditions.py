@@ -114,9 +114,13 @@ class OpportunityCompiler(QueryCompiler):
 
 
 def condition_matching(
-    condition: Condition, *, context: RuleContext, since: datetime
-) -> QuerySet[IndicatorValues]:
-    """The latest wide records satisfying the condition (one SQL query when evaluated)."""
+    condition: Condition, *, context: RuleContext, since: datetime, source: QuerySet | None = None
+) -> QuerySet:
+    """The latest wide records satisfying the condition (one SQL query when evaluated).
+    `source`: any queryset of rows with `customer_id` and a JSON `values` (the run's
+    ConditionSnapshot on PostgreSQL); by default the latest IndicatorValues."""
     compiler = OpportunityCompiler(condition, context.indicators, since)
     q = compiler.compile(condition.tree)
-    return IndicatorValues.objects.filter(is_latest=True).alias(**compiler.aliases).filter(q)
+    if source is None:
+        source = IndicatorValues.objects.filter(is_latest=True)
+    return source.alias(**compiler.aliases).filter(q)

@@ -19,14 +19,20 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rm_portal.customers.models import CustomerTag, Holding, IndicatorDefinition, TagDefinition
+from rm_portal.customers.models import (
+    CustomerTag,
+    Holding,
+    IndicatorDefinition,
+    IndicatorValues,
+    TagDefinition,
+)
 from rm_portal.customers.rules import RuleError
 from rm_portal.customers.services.tags import RuleContext
 from rm_portal.notifications.services import notify
@@ -36,7 +42,7 @@ from rm_portal.opportunities.conditions import (
     condition_matching,
     condition_parse,
 )
-from rm_portal.opportunities.models import Opportunity, OpportunityRule
+from rm_portal.opportunities.models import ConditionSnapshot, Opportunity, OpportunityRule
 from rm_portal.opportunities.scripts import script_fields, script_render
 from rm_portal.org.models import Branch, Role, Staff
 
@@ -78,10 +84,50 @@ def opportunity_rules_run(
     chosen.sort(key=lambda rule: (-rule.priority, rule.code))
     context = RuleContext.load()
     people = People.load()
-    created = {rule.code: _rule_run(rule, now=now, context=context, people=people) for rule in chosen}
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            source = _snapshot_refresh(chosen, context=context)
+            created = {
+                rule.code: _rule_run(rule, now=now, context=context, people=people, source=source)
+                for rule in chosen
+            }
+            with connection.cursor() as cursor:
+                cursor.execute(f"TRUNCATE {connection.ops.quote_name(ConditionSnapshot._meta.db_table)}")
+    else:
+        created = {rule.code: _rule_run(rule, now=now, context=context, people=people) for rule in chosen}
     if any(created.values()):
         _dispatch(now=now, people=people)
     return created
+
+
+def _snapshot_refresh(rules: list[OpportunityRule], *, context: RuleContext) -> QuerySet:
+    """Copy the indicators the rules use out of the latest wide records, in one pass that
+    de-compresses each document once (`values || '{}'` in a subquery that is not flattened).
+    TRUNCATE holds the table until the run commits: a second run waits for the first."""
+    codes: set[str] = set()
+    for rule in rules:
+        try:
+            codes |= condition_parse(rule.condition, context=context).indicators
+        except RuleError:
+            continue
+    codes_sorted = sorted(codes)
+    table = connection.ops.quote_name(ConditionSnapshot._meta.db_table)
+    wide = connection.ops.quote_name(IndicatorValues._meta.db_table)
+    # jsonb_build_object takes at most 100 arguments: 50 keys per call, joined with ||.
+    parts, params = [], []
+    for start in range(0, len(codes_sorted), 50):
+        chunk = codes_sorted[start : start + 50]
+        parts.append("jsonb_build_object(" + ", ".join(["%s::text, wide -> %s::text"] * len(chunk)) + ")")
+        for code in chunk:
+            params += [code, code]
+    document = " || ".join(parts) or "'{}'::jsonb"
+    # Only quoted table names and placeholders are formatted in; the indicator codes are parameters.
+    latest = f"SELECT customer_id, values || '{{}}'::jsonb AS wide FROM {wide} WHERE is_latest OFFSET 0"  # noqa: S608
+    insert = f"INSERT INTO {table} (customer_id, values) SELECT customer_id, jsonb_strip_nulls({document})"
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}")
+        cursor.execute(f"{insert} FROM ({latest}) latest", params)
+    return ConditionSnapshot.objects.all()
 
 
 def _excluded(rule: OpportunityRule, now: datetime) -> Q:
@@ -101,7 +147,14 @@ def _excluded(rule: OpportunityRule, now: datetime) -> Q:
     return Q(customer_id__in=same_rule.values("customer_id")) | Q(customer_id__in=at_cap)
 
 
-def _rule_run(rule: OpportunityRule, *, now: datetime, context: RuleContext, people: People) -> int:
+def _rule_run(
+    rule: OpportunityRule,
+    *,
+    now: datetime,
+    context: RuleContext,
+    people: People,
+    source: QuerySet | None = None,
+) -> int:
     with transaction.atomic():
         # One run of a rule at a time; a concurrent second run waits, then finds nothing new.
         rule = OpportunityRule.objects.select_for_update().get(pk=rule.pk)
@@ -114,7 +167,7 @@ def _rule_run(rule: OpportunityRule, *, now: datetime, context: RuleContext, peo
         since = rule.last_run_at or (now - FIRST_RUN_WINDOW)
         codes = sorted(condition.indicators)
         rows = (
-            condition_matching(condition, context=context, since=since)
+            condition_matching(condition, context=context, since=since, source=source)
             .exclude(_excluded(rule, now))
             .values(
                 "customer_id",
