@@ -11,6 +11,7 @@ customers without an active owner go to the branch lead's queue and the lead is 
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Sequence
@@ -205,6 +206,7 @@ class _Builder:
         self.now = now
         self.people = people
         self.due_at = now + timedelta(days=rule.due_days)
+        self.due_date = f"{timezone.localtime(self.due_at):%Y-%m-%d}"
         self.tags, self.became = condition.tag_codes()
         self.tag_names = dict(
             TagDefinition.objects.filter(code__in=self.tags | self.became).values_list("code", "name")
@@ -269,13 +271,18 @@ class _Builder:
                     "maturity_date": f"{holding.maturity_date:%Y-%m-%d}" if holding else "",
                     "amount": _money(holding.amount) if holding else "",
                     "aum": _money(row["customer__aum"]),
-                    "due_date": f"{timezone.localtime(self.due_at):%Y-%m-%d}",
+                    "due_date": self.due_date,
                 },
             )
-            objects.append(
+            objects.append((row["customer_id"], owner, branch_id, reason, script))
+        if connection.vendor == "postgresql":
+            self._copy(objects)
+            return
+        Opportunity.objects.bulk_create(
+            [
                 Opportunity(
                     rule=self.rule,
-                    customer_id=row["customer_id"],
+                    customer_id=customer_id,
                     assignee_id=owner,
                     branch_id=branch_id,
                     reason=reason,
@@ -283,8 +290,37 @@ class _Builder:
                     created_at=self.now,
                     due_at=self.due_at,
                 )
+                for customer_id, owner, branch_id, reason, script in objects
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+
+    def _copy(self, objects: list[tuple]) -> None:
+        """PostgreSQL: COPY the batch into a temporary table, then one INSERT … SELECT … ON
+        CONFLICT DO NOTHING (the open-per-rule-and-customer index still decides). Building
+        model instances and binding arrays cost more than the database work at this size."""
+        table = connection.ops.quote_name(Opportunity._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS opportunity_load (customer_id bigint, "
+                "assignee_id bigint, branch_id bigint, reason jsonb, script text) ON COMMIT DROP"
             )
-        Opportunity.objects.bulk_create(objects, batch_size=BATCH, ignore_conflicts=True)
+            cursor.execute("TRUNCATE opportunity_load")
+            with cursor.cursor.copy(
+                "COPY opportunity_load (customer_id, assignee_id, branch_id, reason, script) FROM STDIN"
+            ) as copy:
+                for customer_id, owner, branch_id, reason, script in objects:
+                    copy.write_row(
+                        (customer_id, owner, branch_id, json.dumps(reason, ensure_ascii=False), script)
+                    )
+            cursor.execute(
+                f"INSERT INTO {table} (rule_id, customer_id, assignee_id, branch_id, status, outcome, note, "  # noqa: S608  (a quoted table name)
+                "reason, script, created_at, due_at, review_comment) "
+                "SELECT %s, customer_id, assignee_id, branch_id, %s, '', '', reason, script, %s, %s, '' "
+                "FROM opportunity_load ON CONFLICT DO NOTHING",
+                [self.rule.pk, Opportunity.Status.OPEN, self.now, self.due_at],
+            )
 
 
 def _dispatch(*, now: datetime, people: People) -> None:
