@@ -278,3 +278,15 @@ def test_leaderboard_for_the_branch_and_the_bank(api, generated, rm01a, rm01b, r
     )
     assert api(rm01a).get("/api/v1/opportunity-stats/leaderboard/?scope=x").status_code == 400
     assert api(compliance).get("/api/v1/opportunity-stats/leaderboard/").status_code == 403
+
+
+def test_the_handover_endpoint_moves_open_opportunities_to_the_successor(
+    api, generated, lead01, rm01a, rm01b
+):
+    opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
+    rule(code="c2", condition="td_maturing_days = 30")
+    opportunity_rules_run()
+    r = api(lead01).post("/api/v1/staff/rm01a/handover/", {"to": "rm01b"}, format="json")
+    assert r.status_code == 200, r.json()
+    assert Opportunity.objects.get(customer__cust_no="C2").assignee == rm01b
+    assert Opportunity.objects.get(customer__cust_no="C1").assignee == rm01a  # done: the leaver's record
