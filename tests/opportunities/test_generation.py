@@ -200,3 +200,15 @@ def test_as_of_date_is_not_needed_for_generation(world):
     )
     rule()
     assert opportunity_rules_run() == {"td7": 4}
+
+
+def test_nightly_generation_and_the_overdue_sweep_are_scheduled_and_their_tasks_run(world):
+    from rm_portal.celery import app, app_schedules
+    from rm_portal.opportunities.tasks import opportunities_overdue_run, opportunity_rules_run_all
+
+    schedules = app_schedules()
+    for name in ("opportunities-rules-run", "opportunities-overdue-sweep"):
+        assert schedules[name]["task"] in app.tasks
+    rule()
+    assert opportunity_rules_run_all.delay().get() == {"td7": 4}
+    assert opportunities_overdue_run.delay().get() == 0
