@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("materials.urls")),  # /s/{token} (public landing) and the materials pages
     path("compliance/", include("compliance.urls")),
     path("customers/", include("rm_portal.customers.urls")),
+    path("opportunities/", include("rm_portal.opportunities.urls")),
     path("", include("rm_portal.web.urls")),
 ]
 

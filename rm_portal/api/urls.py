@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("materials.api_urls")),
     path("compliance/", include("compliance.api_urls")),
     path("", include("rm_portal.customers.api_urls")),
+    path("", include("rm_portal.opportunities.api_urls")),
 ]

@@ -1,0 +1,392 @@
+"""Generation (生成) and dispatch (下发): set-based, idempotent, capped.
+
+Per rule: ONE query finds the customers whose latest wide record satisfies the condition,
+minus those with an open opportunity of the rule, those in the rule's cooldown and those
+already at the per-customer cap; the rows stream out in batches that are bulk-inserted with
+ignore_conflicts (the partial unique constraint makes a concurrent second run harmless).
+Rules run from the highest priority down, so when the cap bites the higher priority wins.
+Afterwards each RM gets ONE notification for everything the run gave them; opportunities of
+customers without an active owner go to the branch lead's queue and the lead is told.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
+from django.db.models.fields.json import KeyTransform
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rm_portal.customers.models import (
+    CustomerTag,
+    Holding,
+    IndicatorDefinition,
+    IndicatorValues,
+    TagDefinition,
+)
+from rm_portal.customers.rules import RuleError
+from rm_portal.customers.services.tags import RuleContext
+from rm_portal.notifications.services import notify
+from rm_portal.opportunities.conditions import (
+    FIRST_RUN_WINDOW,
+    Condition,
+    condition_matching,
+    condition_parse,
+)
+from rm_portal.opportunities.models import ConditionSnapshot, Opportunity, OpportunityRule
+from rm_portal.opportunities.scripts import script_fields, script_render
+from rm_portal.org.models import Branch, Role, Staff
+
+logger = logging.getLogger(__name__)
+
+# A customer never has more than this many open opportunities at once, across all rules.
+MAX_OPEN_PER_CUSTOMER = 3
+BATCH = 2000
+HOLDING_FIELDS = {"product", "maturity_date", "amount"}
+
+
+@dataclass
+class People:
+    names: dict[int, str]  # user id -> staff name
+    leads: dict[int, list[User]] = field(default_factory=dict)  # branch id -> active leads
+    branch_names: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls) -> People:
+        people = cls(names=dict(Staff.objects.values_list("user_id", "name")))
+        for staff in Staff.objects.filter(role=Role.BRANCH_LEAD, active=True).select_related("user"):
+            people.leads.setdefault(staff.branch_id, []).append(staff.user)
+        people.branch_names = dict(Branch.objects.values_list("id", "name"))
+        return people
+
+
+def _money(value: object) -> str:
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def opportunity_rules_run(
+    *, rules: Sequence[OpportunityRule] | None = None, now: datetime | None = None
+) -> dict[str, int]:
+    """Run the given rules (default: every active one) and dispatch: {rule code: created}."""
+    now = now or timezone.now()
+    chosen = list(rules) if rules is not None else list(OpportunityRule.objects.filter(active=True))
+    chosen.sort(key=lambda rule: (-rule.priority, rule.code))
+    context = RuleContext.load()
+    people = People.load()
+    with transaction.atomic():
+        source = _snapshot_refresh(chosen, context=context)
+        created = {
+            rule.code: _rule_run(rule, now=now, context=context, people=people, source=source)
+            for rule in chosen
+        }
+        _snapshot_clear()
+    if any(created.values()):
+        _dispatch(now=now, people=people)
+    return created
+
+
+def _indicator_codes(rules: list[OpportunityRule], context: RuleContext) -> list[str]:
+    codes: set[str] = set()
+    for rule in rules:
+        try:
+            codes |= condition_parse(rule.condition, context=context).indicators
+        except RuleError:
+            continue  # skipped (and logged) by _rule_run
+    return sorted(codes)
+
+
+def _snapshot_refresh(rules: list[OpportunityRule], *, context: RuleContext) -> QuerySet:
+    """Copy the indicators the rules use out of the latest wide records, in one pass that
+    reads each wide document once. Only quoted table and column names and placeholders are
+    formatted into the SQL; the indicator codes are parameters.
+
+    PostgreSQL: `values || '{}'` in a subquery that is not flattened de-compresses each JSONB
+    document once; TRUNCATE holds the table until the run commits, so a second run waits.
+    SQLite: json_each walks each document once (the writer lock already serialises runs)."""
+    codes = _indicator_codes(rules, context)
+    quote = connection.ops.quote_name
+    table, wide, values = (
+        quote(ConditionSnapshot._meta.db_table),
+        quote(IndicatorValues._meta.db_table),
+        quote("values"),
+    )
+    params: list[str] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # jsonb_build_object takes at most 100 arguments: 50 keys per call, joined with ||.
+            parts = []
+            for start in range(0, len(codes), 50):
+                chunk = codes[start : start + 50]
+                parts.append(
+                    "jsonb_build_object(" + ", ".join(["%s::text, wide -> %s::text"] * len(chunk)) + ")"
+                )
+                for code in chunk:
+                    params += [code, code]
+            document = " || ".join(parts) or "'{}'::jsonb"
+            wide_once = f"{values} || '{{}}'::jsonb AS wide"
+            latest = f"SELECT customer_id, {wide_once} FROM {wide} WHERE is_latest OFFSET 0"  # noqa: S608
+            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(
+                f"INSERT INTO {table} (customer_id, {values}) "  # noqa: S608
+                f"SELECT customer_id, jsonb_strip_nulls({document}) FROM ({latest}) latest",
+                params,
+            )
+        else:
+            marks = ", ".join(["%s"] * len(codes)) or "NULL"
+            # json_each gives booleans as 1/0: put JSON true/false back so `flag = true` still holds.
+            item = "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') ELSE value END"
+            document = (
+                f"(SELECT json_group_object(key, {item}) FROM json_each(wide.{values}) "  # noqa: S608
+                f"WHERE type != 'null' AND key IN ({marks}))"
+            )
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+            cursor.execute(
+                f"INSERT INTO {table} (customer_id, {values}) "  # noqa: S608
+                f"SELECT customer_id, COALESCE({document}, '{{}}') FROM {wide} AS wide WHERE is_latest",
+                codes,
+            )
+    return ConditionSnapshot.objects.all()
+
+
+def _snapshot_clear() -> None:
+    table = connection.ops.quote_name(ConditionSnapshot._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}")  # noqa: S608
+
+
+def _excluded(rule: OpportunityRule, now: datetime) -> Q:
+    cooldown_from = now - timedelta(days=rule.cooldown_days)
+    same_rule = Opportunity.objects.filter(rule=rule).filter(
+        Q(status=Opportunity.Status.OPEN)
+        | Q(created_at__gte=cooldown_from)
+        | Q(completed_at__gte=cooldown_from)
+    )
+    at_cap = (
+        Opportunity.objects.filter(status=Opportunity.Status.OPEN)
+        .values("customer_id")
+        .annotate(open_count=Count("id"))
+        .filter(open_count__gte=MAX_OPEN_PER_CUSTOMER)
+        .values("customer_id")
+    )
+    return Q(customer_id__in=same_rule.values("customer_id")) | Q(customer_id__in=at_cap)
+
+
+def _rule_run(
+    rule: OpportunityRule,
+    *,
+    now: datetime,
+    context: RuleContext,
+    people: People,
+    source: QuerySet | None = None,
+) -> int:
+    with transaction.atomic():
+        # One run of a rule at a time; a concurrent second run waits, then finds nothing new.
+        rule = OpportunityRule.objects.select_for_update().get(pk=rule.pk)
+        try:
+            condition = condition_parse(rule.condition, context=context)
+        except RuleError as error:
+            # An indicator or tag the rule uses was removed after it was saved.
+            logger.warning("opportunity rule %s not run: %s", rule.code, error.text)
+            return 0
+        since = rule.last_run_at or (now - FIRST_RUN_WINDOW)
+        codes = sorted(condition.indicators)
+        rows = (
+            condition_matching(condition, context=context, since=since, source=source)
+            .exclude(_excluded(rule, now))
+            .values(
+                "customer_id",
+                "customer__name",
+                "customer__aum",
+                "customer__branch_id",
+                "customer__owner_id",
+                "customer__owner__staff__active",
+                **{f"_v{i}": KeyTransform(code, "values") for i, code in enumerate(codes)},
+            )
+            .order_by()
+        )
+        builder = _Builder(rule, condition, codes, now=now, people=people)
+        batch: list[dict] = []
+        for row in rows.iterator(chunk_size=BATCH):
+            batch.append(row)
+            if len(batch) >= BATCH:
+                builder.insert(batch)
+                batch = []
+        if batch:
+            builder.insert(batch)
+        rule.last_run_at = now
+        rule.save(update_fields=["last_run_at"])
+    return Opportunity.objects.filter(rule=rule, created_at=now).count()
+
+
+class _Builder:
+    """Turns matched rows into Opportunity objects: assignee, reason, rendered script."""
+
+    def __init__(
+        self, rule: OpportunityRule, condition: Condition, codes: list[str], *, now: datetime, people: People
+    ) -> None:
+        self.rule = rule
+        self.codes = codes
+        self.now = now
+        self.people = people
+        self.due_at = now + timedelta(days=rule.due_days)
+        self.due_date = f"{timezone.localtime(self.due_at):%Y-%m-%d}"
+        self.tags, self.became = condition.tag_codes()
+        self.tag_names = dict(
+            TagDefinition.objects.filter(code__in=self.tags | self.became).values_list("code", "name")
+        )
+        self.indicators = {
+            code: (name, unit)
+            for code, name, unit in IndicatorDefinition.objects.filter(code__in=codes).values_list(
+                "code", "name", "unit"
+            )
+        }
+        self.fields = script_fields(rule.script)
+
+    def _holdings(self, ids: list[int]) -> dict[int, Holding]:
+        if not self.fields & HOLDING_FIELDS:
+            return {}
+        soonest: dict[int, Holding] = {}
+        today = timezone.localdate(self.now)
+        for holding in Holding.objects.filter(customer_id__in=ids, maturity_date__gte=today).order_by(
+            "customer_id", "maturity_date", "id"
+        ):
+            soonest.setdefault(holding.customer_id, holding)
+        return soonest
+
+    def insert(self, rows: list[dict]) -> None:
+        ids = [row["customer_id"] for row in rows]
+        held: dict[int, set[str]] = defaultdict(set)
+        wanted = self.tags | self.became
+        if wanted:
+            for customer_id, code in CustomerTag.objects.filter(
+                customer_id__in=ids, tag__code__in=wanted
+            ).values_list("customer_id", "tag__code"):
+                held[customer_id].add(code)
+        holdings = self._holdings(ids)
+        objects = []
+        for row in rows:
+            owner = row["customer__owner_id"] if row["customer__owner__staff__active"] else None
+            branch_id = row["customer__branch_id"]
+            indicators = []
+            for i, code in enumerate(self.codes):
+                name, unit = self.indicators.get(code, (code, ""))
+                indicators.append({"code": code, "name": name, "value": row[f"_v{i}"], "unit": unit})
+            tags = held.get(row["customer_id"], set())
+            reason = {
+                "indicators": indicators,
+                "tags": [{"code": c, "name": self.tag_names.get(c, c)} for c in sorted(tags & self.tags)],
+                "became": [{"code": c, "name": self.tag_names.get(c, c)} for c in sorted(tags & self.became)],
+            }
+            holding = holdings.get(row["customer_id"])
+            if owner:
+                rm_name = self.people.names.get(owner, "")
+            else:
+                leads = self.people.leads.get(branch_id, [])
+                rm_name = self.people.names.get(leads[0].pk, "") if leads else ""
+            script = script_render(
+                self.rule.script,
+                {
+                    "customer_name": row["customer__name"],
+                    "rm_name": rm_name,
+                    "branch_name": self.people.branch_names.get(branch_id, ""),
+                    "rule_name": self.rule.name,
+                    "product": holding.product if holding else "",
+                    "maturity_date": f"{holding.maturity_date:%Y-%m-%d}" if holding else "",
+                    "amount": _money(holding.amount) if holding else "",
+                    "aum": _money(row["customer__aum"]),
+                    "due_date": self.due_date,
+                },
+            )
+            objects.append((row["customer_id"], owner, branch_id, reason, script))
+        if connection.vendor == "postgresql":
+            self._copy(objects)
+            return
+        Opportunity.objects.bulk_create(
+            [
+                Opportunity(
+                    rule=self.rule,
+                    customer_id=customer_id,
+                    assignee_id=owner,
+                    branch_id=branch_id,
+                    reason=reason,
+                    script=script,
+                    created_at=self.now,
+                    due_at=self.due_at,
+                )
+                for customer_id, owner, branch_id, reason, script in objects
+            ],
+            batch_size=BATCH,
+            ignore_conflicts=True,
+        )
+
+    def _copy(self, objects: list[tuple]) -> None:
+        """PostgreSQL: COPY the batch into a temporary table, then one INSERT … SELECT … ON
+        CONFLICT DO NOTHING (the open-per-rule-and-customer index still decides). Building
+        model instances and binding arrays cost more than the database work at this size."""
+        table = connection.ops.quote_name(Opportunity._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "CREATE TEMPORARY TABLE IF NOT EXISTS opportunity_load (customer_id bigint, "
+                "assignee_id bigint, branch_id bigint, reason jsonb, script text) ON COMMIT DROP"
+            )
+            cursor.execute("TRUNCATE opportunity_load")
+            with cursor.cursor.copy(
+                "COPY opportunity_load (customer_id, assignee_id, branch_id, reason, script) FROM STDIN"
+            ) as copy:
+                for customer_id, owner, branch_id, reason, script in objects:
+                    copy.write_row(
+                        (customer_id, owner, branch_id, json.dumps(reason, ensure_ascii=False), script)
+                    )
+            cursor.execute(
+                f"INSERT INTO {table} (rule_id, customer_id, assignee_id, branch_id, status, outcome, note, "  # noqa: S608  (a quoted table name)
+                "reason, script, created_at, due_at, review_comment) "
+                "SELECT %s, customer_id, assignee_id, branch_id, %s, '', '', reason, script, %s, %s, '' "
+                "FROM opportunity_load ON CONFLICT DO NOTHING",
+                [self.rule.pk, Opportunity.Status.OPEN, self.now, self.due_at],
+            )
+
+
+def _dispatch(*, now: datetime, people: People) -> None:
+    """One notification per RM (and per lead for the ownerless queue) for the whole run."""
+    link = reverse("opportunities:inbox")
+    per_person: dict[int, int] = defaultdict(int)
+    users: dict[int, User] = {}
+    counts = (
+        Opportunity.objects.filter(created_at=now)
+        .values("assignee_id", "branch_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for row in counts:
+        if row["assignee_id"]:
+            per_person[row["assignee_id"]] += row["n"]
+        else:
+            for lead in people.leads.get(row["branch_id"], []):
+                per_person[lead.pk] += row["n"]
+                users[lead.pk] = lead
+    missing = [pk for pk in per_person if pk not in users]
+    users.update(User.objects.in_bulk(missing))
+    for pk, n in per_person.items():
+        notify(
+            recipients=[users[pk]],
+            kind="opportunity",
+            title=_("您有 %(n)s 条新商机待处理") % {"n": n},
+            body=_("请在截止日前跟进并记录结果。"),
+            link=link,
+        )
+
+
+def opportunity_rule_run_one(*, rule: OpportunityRule) -> int:
+    return opportunity_rules_run(rules=[rule])[rule.code]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+import pytest
+
+from rm_portal.customers.services.tags import tag_create, tags_recompute
+from tests.customers.factories import customer, indicators
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+    """These tests create many people; real PBKDF2 rounds are tested in tests/org."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def world(b01, b02, rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):  # type: ignore[no-untyped-def]
+    """Indicators, two tags, and customers of every kind of owner:
+
+    c1 rm01a  td due in 3 days, dormant      c4 rm02a (B02) td due in 5 days
+    c2 rm01a  td due in 30 days              c5 nobody (B01) td due in 1 day
+    c3 rm01b  td due in 7 days, dormant      c6 rm01a  no wide record at all
+    """
+    indicators()
+    tag_create(code="dormant", name="沉睡客户", rule="days_since_last_txn >= 180", category="活跃度")
+    tag_create(code="td_due", name="定期到期", rule="td_maturing_days <= 7", category="到期")
+    made = {
+        "c1": customer(
+            "C1",
+            rm01a,
+            b01,
+            {"td_maturing_days": 3, "days_since_last_txn": 200, "aum": 50000.0},
+            phone="13812341234",
+        ),
+        "c2": customer("C2", rm01a, b01, {"td_maturing_days": 30, "days_since_last_txn": 5, "aum": 1.0}),
+        "c3": customer("C3", rm01b, b01, {"td_maturing_days": 7, "days_since_last_txn": 365, "aum": 2.0}),
+        "c4": customer("C4", rm02a, b02, {"td_maturing_days": 5, "days_since_last_txn": 1, "aum": 3.0}),
+        "c5": customer("C5", None, b01, {"td_maturing_days": 1, "days_since_last_txn": 1, "aum": 4.0}),
+        "c6": customer("C6", rm01a, b01),
+    }
+    tags_recompute()
+    return made

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from rm_portal.opportunities.models import Opportunity
+from rm_portal.opportunities.services.execution import opportunity_complete
+from rm_portal.opportunities.services.generation import opportunity_rules_run
+from tests.opportunities.factories import rule
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:  # type: ignore[no-untyped-def]
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def generated(world):  # type: ignore[no-untyped-def]
+    rule()
+    opportunity_rules_run()
+    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
+
+
+def test_rm_inbox_has_status_tabs_and_own_items_and_the_nav_tab(
+    generated, rm01a, django_assert_max_num_queries
+):
+    client = _client(rm01a)
+    with django_assert_max_num_queries(14):
+        page = client.get("/opportunities/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert 'data-tab="opportunities"' in html and "商机" in html
+    assert "?status=overdue" in html and "?status=done" in html
+    assert "客户C1" in html and "客户C3" not in html and "最近定期到期天数 3天" in html
+
+
+def test_detail_shows_card_script_call_and_copy_and_completes_by_form(generated, rm01a):
+    client = _client(rm01a)
+    pk = generated["C1"].pk
+    html = client.get(f"/opportunities/{pk}/").content.decode()
+    assert "138****1234" in html and 'href="tel:13812341234"' in html
+    assert 'id="script"' in html and "您好客户C1，我是张晓明。" in html and "data-copy" in html
+    r = client.post(
+        f"/opportunities/{pk}/complete/", {"outcome": "converted", "amount": "1,000", "note": "好"}
+    )
+    assert r.status_code == 302
+    done = Opportunity.objects.get(pk=pk)
+    assert done.status == "done" and str(done.amount) == "1000.00"
+    again = client.post(f"/opportunities/{pk}/complete/", {"outcome": "converted"}, follow=True)
+    assert "已经完成" in again.content.decode()
+
+
+def test_bad_amount_on_the_form_is_a_message_not_a_500(generated, rm01a):
+    client = _client(rm01a)
+    pk = generated["C1"].pk
+    for amount in ("-5", "abc", "1e30", "NaN"):
+        r = client.post(
+            f"/opportunities/{pk}/complete/", {"outcome": "converted", "amount": amount}, follow=True
+        )
+        assert r.status_code == 200
+    assert Opportunity.objects.get(pk=pk).status == "open"
+
+
+def test_other_people_get_404_on_detail_and_complete(generated, rm01b, rm02a):
+    pk = generated["C1"].pk
+    assert _client(rm02a).get(f"/opportunities/{pk}/").status_code == 404
+    assert _client(rm01b).post(f"/opportunities/{pk}/complete/", {"outcome": "contacted"}).status_code == 404
+
+
+def test_lead_reviews_from_the_queue_and_sees_stats(generated, rm01a, lead01, compliance):
+    opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="converted", amount=10)
+    client = _client(lead01)
+    html = client.get("/opportunities/review/").content.decode()
+    assert "客户C1" in html
+    client.post(f"/opportunities/{generated['C1'].pk}/review/", {"accurate": "0", "comment": "不准"})
+    reviewed = Opportunity.objects.get(pk=generated["C1"].pk)
+    assert reviewed.accurate is False and reviewed.review_comment == "不准"
+    assert "客户C1" not in client.get("/opportunities/review/").content.decode()
+    stats = client.get("/opportunities/stats/").content.decode()
+    assert 'data-testid="conversion-chart"' in stats and "<rect" in stats and "张晓明" in stats
+    assert _client(rm01a).get("/opportunities/review/").status_code == 403
+    assert _client(compliance).get("/opportunities/").status_code == 403
+
+
+def test_today_card_counts_open_and_overdue(generated, rm01a):
+    html = _client(rm01a).get("/").content.decode()
+    assert 'data-testid="opportunities-card"' in html
+    assert 'data-testid="open-count">1<' in html and 'data-testid="overdue-count">0<' in html
+
+
+def test_english_is_available_for_the_app_strings():
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("已逾期") == "Overdue"
+        assert translation.gettext("您有 %(n)s 条新商机待处理") % {"n": 2} == "You have 2 new opportunities"
