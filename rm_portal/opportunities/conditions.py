@@ -104,13 +104,13 @@ class OpportunityCompiler(QueryCompiler):
         self.became_positions = condition.became_positions
         self.since = since
 
-    def compile(self, node: Node) -> Q:
+    def compile(self, node: Node, negated: bool = False) -> Q:
         if isinstance(node, TagRef) and node.position in self.became_positions:
             gained = TagChange.objects.filter(
                 tag__code=node.ref, change=TagChange.Change.ADDED, at__gt=self.since
             ).values("customer_id")
-            return Q(customer_id__in=gained) & super().compile(node)
-        return super().compile(node)
+            return Q(customer_id__in=gained) & super().compile(node, negated)
+        return super().compile(node, negated)
 
 
 def condition_matching(
