@@ -58,8 +58,8 @@ def test_poster_page_and_stats_page(browser_of, rm01a, lead01, hq_admin):
     page = browser_of(rm01a).get(f"/materials/{m.pk}/poster/").content.decode()
     assert f"/api/v1/materials/{m.pk}/poster.png" in page and "保存图片" in page and "download=" in page
     assert browser_of(rm01a).get("/materials/stats/").status_code == 200
-    lead_home = browser_of(lead01).get("/").content.decode()
-    assert 'data-tab="materials"' in lead_home
+    lead_me = browser_of(lead01).get("/me/").content.decode()
+    assert 'data-more="materials"' in lead_me  # the lead's bar is full: 推广 overflows to 我的
     assert "城东支行的转发" in browser_of(lead01).get("/materials/stats/").content.decode()
     assert browser_of(lead01).get(f"/materials/{m.pk}/poster/").status_code == 403
 
