@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -14,8 +14,8 @@ from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.customers.masking import mask_phone
-from rm_portal.opportunities import selectors
-from rm_portal.opportunities.models import Opportunity, OpportunityRule, RuleKind
+from rm_portal.opportunities import schema, selectors
+from rm_portal.opportunities.models import Opportunity, OpportunityRule
 from rm_portal.opportunities.services.execution import MAX_AMOUNT, opportunity_complete, opportunity_review
 from rm_portal.opportunities.services.generation import opportunity_rules_run
 from rm_portal.opportunities.services.rules import opportunity_rule_create, opportunity_rule_update
@@ -87,7 +87,7 @@ def opportunity_out(opportunity: Opportunity) -> dict:
 class RuleIn(serializers.Serializer):
     code = serializers.SlugField(max_length=64)
     name = serializers.CharField(max_length=100)
-    kind = serializers.ChoiceField(choices=RuleKind.choices)
+    kind = schema.RuleKindField()
     condition = serializers.CharField(max_length=2000)
     script = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     due_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
@@ -107,13 +107,17 @@ class RuleUpdateIn(RuleIn):
 
 class RuleListApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
+    pagination_class = Pagination  # for the schema only: get() paginates explicitly
 
+    @extend_schema(operation_id="v1_opportunity_rules_list", responses=schema.RuleOut(many=True))
     def get(self, request: Request) -> Response:
         paginator = Pagination()
         page = paginator.paginate_queryset(OpportunityRule.objects.all(), request, view=self)
         return paginator.get_paginated_response([rule_out(rule) for rule in page])
 
-    @extend_schema(request=RuleIn)
+    @extend_schema(
+        operation_id="v1_opportunity_rules_create", request=RuleIn, responses={201: schema.RuleOut}
+    )
     def post(self, request: Request) -> Response:
         data = validated(RuleIn, request.data)
         rule = opportunity_rule_create(**data)
@@ -123,10 +127,13 @@ class RuleListApi(APIView):
 class RuleDetailApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
+    @extend_schema(operation_id="v1_opportunity_rules_retrieve", responses=schema.RuleOut)
     def get(self, request: Request, code: str) -> Response:
         return Response(rule_out(get_object_or_404(OpportunityRule, code=code)))
 
-    @extend_schema(request=RuleUpdateIn)
+    @extend_schema(
+        operation_id="v1_opportunity_rules_partial_update", request=RuleUpdateIn, responses=schema.RuleOut
+    )
     def patch(self, request: Request, code: str) -> Response:
         data = validated(RuleUpdateIn, request.data)
         rule = get_object_or_404(OpportunityRule, code=code)
@@ -136,6 +143,10 @@ class RuleDetailApi(APIView):
 class RuleRunApi(APIView):
     permission_classes = [IsHeadOffice]
 
+    @extend_schema(
+        request=None,
+        responses={200: schema.RuleRunOut, 409: OpenApiResponse(description="the rule is not active")},
+    )
     def post(self, request: Request, code: str) -> Response:
         if request.data:
             validated(serializers.Serializer, request.data)  # no fields: anything sent is unknown
@@ -149,6 +160,7 @@ class RuleRunApi(APIView):
 class RuleStatsApi(APIView):
     permission_classes = [Leads]
 
+    @extend_schema(responses=schema.RuleStatsOut)
     def get(self, request: Request, code: str) -> Response:
         rule = get_object_or_404(OpportunityRule, code=code)
         return Response(selectors.rule_stats(user=request.user, rule=rule))
@@ -157,6 +169,7 @@ class RuleStatsApi(APIView):
 class RulesStatsApi(APIView):
     permission_classes = [Leads]
 
+    @extend_schema(responses=schema.RulesStatsOut)
     def get(self, request: Request) -> Response:
         return Response({"results": selectors.rules_stats(user=request.user)})
 
@@ -169,9 +182,10 @@ class LeaderboardApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("scope", str, enum=["branch", "bank"]),
-            OpenApiParameter("branch", str, description="head office only"),
-        ]
+            OpenApiParameter("scope", str, enum=["branch", "bank"], default="branch"),
+            OpenApiParameter("branch", str, description="a branch code; head office only, with scope=branch"),
+        ],
+        responses=schema.LeaderboardOut,
     )
     def get(self, request: Request) -> Response:
         scope_name = request.query_params.get("scope", "branch")
@@ -189,8 +203,13 @@ class LeaderboardApi(APIView):
 
 class OpportunityListApi(APIView):
     permission_classes = [Workers]
+    pagination_class = Pagination  # for the schema only: get() paginates explicitly
 
-    @extend_schema(parameters=[OpenApiParameter("status", str, enum=list(selectors.STATUSES))])
+    @extend_schema(
+        operation_id="v1_opportunities_list",
+        parameters=[OpenApiParameter("status", str, enum=list(selectors.STATUSES), default="open")],
+        responses=schema.OpportunityOut(many=True),
+    )
     def get(self, request: Request) -> Response:
         wanted = request.query_params.get("status", "open")
         if wanted not in selectors.STATUSES:
@@ -205,6 +224,7 @@ class OpportunityListApi(APIView):
 class OpportunityDetailApi(APIView):
     permission_classes = [Workers]
 
+    @extend_schema(operation_id="v1_opportunities_retrieve", responses=schema.OpportunityOut)
     def get(self, request: Request, pk: int) -> Response:
         return Response(opportunity_out(selectors.opportunity_for(user=request.user, pk=pk)))
 
@@ -220,7 +240,7 @@ class CompleteIn(serializers.Serializer):
 class OpportunityCompleteApi(APIView):
     permission_classes = [Assignees]
 
-    @extend_schema(request=CompleteIn)
+    @extend_schema(request=CompleteIn, responses=schema.OpportunityOut)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(CompleteIn, request.data)
         opportunity = selectors.opportunity_for_assignee(user=request.user, pk=pk)
@@ -236,7 +256,7 @@ class ReviewIn(serializers.Serializer):
 class OpportunityReviewApi(APIView):
     permission_classes = [IsBranchLead]
 
-    @extend_schema(request=ReviewIn)
+    @extend_schema(request=ReviewIn, responses=schema.OpportunityOut)
     def post(self, request: Request, pk: int) -> Response:
         data = validated(ReviewIn, request.data)
         opportunity = selectors.opportunity_for(user=request.user, pk=pk)
