@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from django.http import FileResponse, Http404, HttpResponse
 from django.urls import reverse
@@ -22,12 +21,11 @@ from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.checklists import selectors, services
+from rm_portal.checklists.inputs import TemplateIn
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit, RunItem
 from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
 from rm_portal.org.models import Branch, Role
 
-TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-ASSIGNABLE = [Role.RM, Role.BRANCH_LEAD]
 MAX_RANGE_DAYS = 366
 
 
@@ -111,53 +109,6 @@ def audit_out(audit: RunAudit) -> dict:
 # --- Templates ---------------------------------------------------------------------------------
 
 
-class ItemIn(serializers.Serializer):
-    text = serializers.CharField(max_length=200)
-    requires_photo = serializers.BooleanField(default=False)
-    requires_note = serializers.BooleanField(default=False)
-
-    def to_internal_value(self, data: object) -> dict:
-        # Strict like `validated()`, one level down: a misspelt "requires_foto" is an error.
-        if isinstance(data, dict):
-            unknown = sorted(str(key) for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key: [_("未知字段")] for key in unknown})
-        return super().to_internal_value(data)
-
-
-class TemplateIn(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
-    time = serializers.CharField(max_length=5)
-    weekdays = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=7), allow_empty=False, max_length=7
-    )
-    due_minutes = serializers.IntegerField(min_value=1, max_value=24 * 60)
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=ASSIGNABLE), allow_empty=False)
-    branches = serializers.ListField(child=serializers.CharField(max_length=16), default=list)
-    items = ItemIn(many=True, allow_empty=False, max_length=50)
-    skip_holidays = serializers.BooleanField(default=True)
-    active = serializers.BooleanField(default=True)
-
-    def validate_time(self, value: str) -> time:
-        match = TIME.match(value)
-        if not match:
-            raise serializers.ValidationError(_("时间格式应为 HH:MM（00:00–23:59）"))
-        return time(int(match[1]), int(match[2]))
-
-    def validate_branches(self, value: list[str]) -> list[Branch]:
-        found = {b.code: b for b in Branch.objects.filter(code__in=value)}
-        unknown = sorted(set(value) - set(found))
-        if unknown:
-            raise serializers.ValidationError(_("未知网点：%(codes)s") % {"codes": ", ".join(unknown)})
-        return list(found.values())
-
-
-def _template_fields(data: dict) -> dict:
-    data["time_of_day"] = data.pop("time")
-    data["items"] = [dict(item) for item in data["items"]]
-    return data
-
-
 class TemplateListApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
@@ -167,8 +118,7 @@ class TemplateListApi(APIView):
 
     @extend_schema(request=TemplateIn, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        data = _template_fields(validated(TemplateIn, request.data))
-        template = services.template_create(**data)
+        template = services.template_save(data=request.data)
         return Response(template_out(template), status=status.HTTP_201_CREATED)
 
 
@@ -187,8 +137,7 @@ class TemplateDetailApi(APIView):
         template = ChecklistTemplate.objects.filter(pk=pk).first()
         if template is None:
             raise Http404
-        data = _template_fields(validated(TemplateIn, request.data))
-        template = services.template_update(template=template, **data)
+        template = services.template_save(data=request.data, template=template)
         return Response(template_out(selectors.template_list().get(pk=template.pk)))
 
 

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from rm_portal.api.exceptions import Conflict
+from rm_portal.api.inputs import validated
+from rm_portal.checklists.inputs import TemplateIn
 from rm_portal.checklists.models import (
     ChecklistRun,
     ChecklistTemplate,
@@ -122,6 +124,20 @@ def template_update(
     template.branches.set(list(branches))
     _items_replace(template, items)
     return template
+
+
+def template_save(*, data: object, template: ChecklistTemplate | None = None) -> ChecklistTemplate:
+    """Create (template=None) or edit a template from raw input, API or page alike.
+
+    Raises ValidationError (field -> messages, items as a list per item) and stores nothing
+    when anything is wrong; an edit is a new version (see template_update).
+    """
+    fields = validated(TemplateIn, data, context={"template": template})
+    fields["time_of_day"] = fields.pop("time")
+    fields["items"] = [dict(item) for item in fields["items"]]
+    if template is None:
+        return template_create(**fields)
+    return template_update(template=template, **fields)
 
 
 def holidays_import(*, data: bytes) -> int:

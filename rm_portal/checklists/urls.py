@@ -13,5 +13,7 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("setup/", views.setup, name="setup"),
+    path("setup/templates/new/", views.template_edit, name="template-new"),
+    path("setup/templates/<int:pk>/", views.template_edit, name="template-edit"),
     path("export.csv", views.export, name="export"),
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,7 +14,15 @@ from rest_framework.exceptions import APIException, ValidationError
 
 from rm_portal.checklists import selectors, services
 from rm_portal.checklists.api import runs_csv
-from rm_portal.checklists.models import ChecklistRun, Holiday, RunAudit
+from rm_portal.checklists.forms import (
+    BLANK_ROWS,
+    ItemFormSet,
+    TemplateForm,
+    items_initial,
+    template_initial,
+)
+from rm_portal.checklists.inputs import MAX_ITEMS
+from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit
 from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
 from rm_portal.org.access import staff_of
 from rm_portal.org.models import Role
@@ -212,6 +220,77 @@ def setup(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "checklists/setup.html", context)
+
+
+def _messages(detail: object) -> list[str]:
+    """Every message in a DRF error detail, however nested (lists, dicts by index or key)."""
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [str(detail)]
+
+
+def _attach(exc: ValidationError, form: TemplateForm, rows: list) -> list[str]:
+    """Put the service's errors next to the fields they are about; returns those about all items."""
+    items_errors: list[str] = []
+    detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+    for field, errors in detail.items():
+        if field == "items" and isinstance(errors, list) and len(errors) == len(rows):
+            for row, row_errors in zip(rows, errors, strict=True):
+                for key, messages_ in (row_errors or {}).items():
+                    row.add_error(key if key in row.fields else None, _messages(messages_))
+        elif field == "items":
+            items_errors += _messages(errors)
+        else:
+            form.add_error(field if field in form.fields else None, _messages(errors))
+    return items_errors
+
+
+def _more_rows(data: QueryDict) -> QueryDict:
+    # "添加 3 行" without JavaScript: the same form back, three more blank rows, nothing saved.
+    data = data.copy()
+    try:
+        total = int(data.get("items-TOTAL_FORMS", "0"))
+    except ValueError:
+        total = 0
+    data["items-TOTAL_FORMS"] = str(min(total + BLANK_ROWS, MAX_ITEMS + BLANK_ROWS))
+    return data
+
+
+@staff_page(Role.HEAD_OFFICE)
+def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Head office creates (pk=None) or edits a template on the phone, through services.template_save."""
+    template, items_errors = None, []
+    if pk is not None:
+        template = get_object_or_404(ChecklistTemplate.objects.prefetch_related("items", "branches"), pk=pk)
+    if request.method == "POST" and "more" in request.POST:
+        data = _more_rows(request.POST)
+        form, formset = TemplateForm(data), ItemFormSet(data, prefix="items")
+    elif request.method == "POST":
+        form, formset = TemplateForm(request.POST), ItemFormSet(request.POST, prefix="items")
+        if form.is_valid() and formset.is_valid():
+            items, rows = formset.service_items()
+            try:
+                data = {**form.service_data(), "items": items}
+                saved = services.template_save(data=data, template=template)
+            except ValidationError as exc:
+                items_errors = _attach(exc, form, rows)
+            else:
+                if template is None:
+                    messages.success(request, _("已创建模板“%(name)s”") % {"name": saved.name})
+                else:
+                    messages.success(
+                        request,
+                        _("已保存“%(name)s”第 %(version)d 版；已生成的记录不变")
+                        % {"name": saved.name, "version": saved.version},
+                    )
+                return redirect("checklists:setup")
+    else:
+        form = TemplateForm(initial=template_initial(template))
+        formset = ItemFormSet(initial=items_initial(template), prefix="items")
+    context = {"template": template, "form": form, "formset": formset, "items_errors": items_errors}
+    return render(request, "checklists/template_form.html", context)
 
 
 @staff_page(Role.HEAD_OFFICE)
