@@ -129,6 +129,7 @@ def _list_params(request: Request) -> dict:
 
 class CustomerListApi(APIView):
     permission_classes = [PortraitReaders]
+    pagination_class = Pagination  # read by the schema, so the document shows the paginated wrapper
 
     @extend_schema(
         parameters=[
