@@ -87,7 +87,13 @@ def material_out(material: Material, request: Request) -> dict[str, Any]:
         "version": material.version,
         "allow_override": material.allow_override,
         "attachments": [
-            {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size, "url": a.file.url}
+            {
+                "id": a.pk,
+                "name": a.name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": request.build_absolute_uri(reverse("materials:file", args=[material.pk, a.pk])),
+            }
             for a in material.attachments.all()
         ],
         "layout": None,
@@ -101,7 +107,7 @@ def material_out(material: Material, request: Request) -> dict[str, Any]:
             "qr_y": layout.qr_y,
             "qr_size": layout.qr_size,
             "slots": layout.slots,
-            "background": layout.background.url,
+            "background": request.build_absolute_uri(reverse("materials:background", args=[material.pk])),
         }
         data["poster_url"] = request.build_absolute_uri(f"/api/v1/materials/{material.pk}/poster.png")
     return data

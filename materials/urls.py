@@ -14,4 +14,6 @@ urlpatterns = [
     path("materials/<int:pk>/", views.material_detail, name="detail"),
     path("materials/<int:pk>/edit/", views.material_edit, name="edit"),
     path("materials/<int:pk>/poster/", views.poster_page, name="poster"),
+    path("materials/<int:pk>/files/<int:file_pk>", views.material_file, name="file"),
+    path("materials/<int:pk>/background", views.poster_background, name="background"),
 ]

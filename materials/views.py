@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 import re
 
 from django import forms
@@ -89,6 +90,29 @@ def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         return _not_found(request)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="{attachment.pk}{_suffix(attachment.content_type)}"'
+    return response
+
+
+@staff_page(Role.RM, Role.HEAD_OFFICE, Role.BRANCH_LEAD)
+def material_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """An attachment, to whoever may see its material now (never a bare media URL)."""
+    attachment = material_for(request.user, pk).attachments.filter(pk=file_pk).first()
+    if attachment is None:
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
+    response["Content-Disposition"] = f'inline; filename="{attachment.pk}{_suffix(attachment.content_type)}"'
+    response["Cache-Control"] = "private, max-age=300"
+    return response
+
+
+@staff_page(Role.HEAD_OFFICE)
+def poster_background(request: HttpRequest, pk: int) -> HttpResponse:
+    layout = getattr(material_for(request.user, pk), "layout", None)
+    if layout is None or not layout.background:
+        raise Http404
+    content_type = mimetypes.guess_type(layout.background.name)[0] or "application/octet-stream"
+    response = FileResponse(layout.background.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, max-age=300"
     return response
 
 

@@ -1,10 +1,7 @@
-from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path, re_path
 from django.views import defaults
 from django.views.i18n import set_language
-from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from rm_portal.api import exceptions
@@ -29,11 +26,8 @@ urlpatterns = [
     path("", include("rm_portal.web.urls")),
 ]
 
-if settings.EMBEDDED and not settings.S3_BUCKET:
-    # The embedded run serves its own uploads, to signed-in staff only; scaled, S3 signs URLs.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", login_required(serve), {"document_root": settings.MEDIA_ROOT})
-    ]
+# No /media/ route: every stored file (checklist photos, material attachments, poster
+# backgrounds) is served by a view of its app that checks the caller's scope first.
 
 handler400 = exceptions.api_or_page(exceptions.api_400, defaults.bad_request)
 handler403 = exceptions.api_or_page(exceptions.api_403, defaults.permission_denied)

@@ -128,3 +128,39 @@ def test_detail_page_in_english(browser_of, rm01a, hq_admin):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     page = client.get(f"/materials/{m.pk}/").content.decode()
     assert "Copy forward text" in page and "One-tap forward" in page
+
+
+def test_attachments_are_served_only_to_those_who_may_see_the_material(
+    client, rm01a, rm02a, hq_admin, b01, settings, tmp_path
+):
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from materials.models import Attachment, Material
+
+    settings.MEDIA_ROOT = tmp_path
+    material = Material.objects.create(
+        kind="news",
+        title="城东支行通知",
+        body="正文",
+        created_by=hq_admin,
+        publish_from=timezone.now() - timedelta(days=1),
+    )
+    material.branches.set([b01])
+    attachment = Attachment.objects.create(
+        material=material,
+        name="说明.pdf",
+        content_type="application/pdf",
+        size=9,
+        file=ContentFile(b"%PDF-1.4\n", name="a.pdf"),
+    )
+    url = f"/materials/{material.pk}/files/{attachment.pk}"
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    client.force_login(rm01a)
+    r = client.get(url)
+    assert r.status_code == 200 and b"".join(r.streaming_content).startswith(b"%PDF")
+    assert client.get(f"/media/{attachment.file.name}").status_code == 404  # no bare media route
+    client.force_login(rm02a)  # another branch: the material is not published for them
+    assert client.get(url).status_code == 404
