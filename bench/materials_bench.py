@@ -15,45 +15,24 @@ Runs on SQLite and media under a temporary var/ directory. Figures are printed, 
 from __future__ import annotations
 
 import argparse
-import http.client
 import multiprocessing
 import os
-import random
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-PASSWORD = "bench-password-1"
+
+from bench.harness import PASSWORD, LoadResult, gunicorn, hammer  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[max(0, int(len(values) * p) - 1)] * 1000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for_port(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def setup_django(var_dir: str) -> None:
@@ -164,43 +143,20 @@ def models_f_plus_one():  # type: ignore[no-untyped-def]
     return F("version") + 1
 
 
-def landing_load(
-    port: int, tokens: list[str], clients: int, total: int, *, fresh: bool
-) -> tuple[list[float], int, float]:
+def landing_load(port: int, tokens: list[str], clients: int, total: int, *, fresh: bool) -> LoadResult:
     """fresh: every request a new visitor (a view is written); else each client one returning visitor."""
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    per_client = total // clients
 
-    def client(n: int) -> None:
-        nonlocal errors
-        rng = random.Random(n)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        for i in range(per_client):
-            token = tokens[n % len(tokens)] if not fresh else rng.choice(tokens)
-            visitor = f"{n}-{i}-{rng.random()}" if fresh else str(n)
-            agent = f"Mozilla/5.0 (iPhone) MicroMessenger/8.0 visitor-{visitor}"
-            start = time.perf_counter()
-            conn.request("GET", f"/s/{token}", headers={"User-Agent": agent})
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - start)
-            failed += response.status != 200
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            errors += failed
+    def landing(rng, client, i):  # type: ignore[no-untyped-def]
+        token = rng.choice(tokens) if fresh else tokens[client % len(tokens)]
+        visitor = f"{client}-{i}-{rng.random()}" if fresh else str(client)
+        return (
+            "GET",
+            f"/s/{token}",
+            None,
+            {"User-Agent": f"Mozilla/5.0 (iPhone) MicroMessenger/8.0 visitor-{visitor}"},
+        )
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return latencies, errors, time.perf_counter() - started
+    return hammer(port, clients, total, landing)
 
 
 def landing_queries(token: str) -> int:
@@ -267,28 +223,7 @@ def main() -> None:
         tokens = [share_create(rm=rm, material=material).token for rm in rms]
         queries = landing_queries(tokens[0])
         connections.close_all()
-        port = free_port()
-        env = dict(os.environ)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "rm_portal.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                str(args.workers),
-                "--threads",
-                "4",
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-        )
-        try:
-            wait_for_port(port)
+        with gunicorn(dict(os.environ), workers=args.workers) as port:
             landing_load(port, tokens, args.clients, min(500, args.requests), fresh=False)  # warm-up
             results = {
                 "returning visitors (de-duplicated, no write)": landing_load(
@@ -298,16 +233,11 @@ def main() -> None:
                     port, tokens, args.clients, args.requests, fresh=True
                 ),
             }
-        finally:
-            server.terminate()
-            server.wait(timeout=15)
 
     print(f"GET /s/{{token}} — gunicorn {args.workers} workers × 4 threads, SQLite, {args.clients} clients")
-    for label, (latencies, errors, elapsed) in results.items():
+    for label, result in results.items():
         print(f"  {label}")
-        print(f"    requests           {len(latencies)} ({errors} non-200)")
-        print(f"    throughput         {len(latencies) / elapsed:,.0f} requests/s  (aim ≥ 500)")
-        print(f"    latency p50 / p95  {pct(latencies, 0.5):.1f} ms / {pct(latencies, 0.95):.1f} ms")
+        print("\n".join(result.lines(aim="aim ≥ 500", indent="    ")))
     print(f"  queries/request      {queries} for a repeat view; 4 for a new view (+1 for a known customer)")
 
 
