@@ -21,7 +21,7 @@ from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.checklists import selectors, services
-from rm_portal.checklists.inputs import TemplateIn
+from rm_portal.checklists.inputs import ASSIGNABLE, TemplateIn
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit, RunItem
 from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
 from rm_portal.org.models import Branch, Role
@@ -61,6 +61,7 @@ def template_out(template: ChecklistTemplate) -> dict:
         "roles": template.roles,
         "branches": sorted(b.code for b in template.branches.all()),
         "skip_holidays": template.skip_holidays,
+        "scope": template.scope,
         "items": [
             {"text": i.text, "requires_photo": i.requires_photo, "requires_note": i.requires_note}
             for i in template.items.all()
@@ -70,8 +71,8 @@ def template_out(template: ChecklistTemplate) -> dict:
     }
 
 
-def item_out(item: RunItem) -> dict:
-    return {
+def item_out(item: RunItem, *, per_branch: bool = False) -> dict:
+    data = {
         "id": item.pk,
         "text": item.text,
         "requires_photo": item.requires_photo,
@@ -84,6 +85,9 @@ def item_out(item: RunItem) -> dict:
         "completed_at": iso(item.completed_at),
         "late": item.late,
     }
+    if per_branch:  # person runs keep their shape; a branch run says who of the branch did it
+        data["completed_by"] = person(item.completed_by) if item.completed_by else None
+    return data
 
 
 def run_out(run: ChecklistRun, *, with_items: bool = True) -> dict:
@@ -97,8 +101,11 @@ def run_out(run: ChecklistRun, *, with_items: bool = True) -> dict:
         "submitted_at": iso(run.submitted_at),
         "late": run.late,
     }
+    if run.per_branch:
+        data["scope"] = "branch"
+        data["branch"] = branch_out(run.branch)
     if with_items:
-        data["items"] = [item_out(i) for i in run.items.all()]
+        data["items"] = [item_out(i, per_branch=run.per_branch) for i in run.items.all()]
     return data
 
 
@@ -170,6 +177,8 @@ class TodayApi(APIView):
 
 
 class ItemCompleteApi(APIView):
+    permission_classes = [roles(*ASSIGNABLE)]
+
     class ItemCompleteIn(serializers.Serializer):
         photo = serializers.FileField(required=False, allow_empty_file=True)
         note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")

@@ -38,6 +38,12 @@ class TemplateForm(forms.Form):
     branches = forms.MultipleChoiceField(
         label=_("适用网点（不选 = 全部网点）"), required=False, widget=forms.CheckboxSelectMultiple
     )
+    scope = forms.ChoiceField(
+        label=_("执行方式"),
+        choices=ChecklistTemplate.Scope.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     skip_holidays = forms.BooleanField(label=_("节假日不执行"), required=False)
     active = forms.BooleanField(label=_("启用"), required=False)
 
@@ -56,6 +62,7 @@ class TemplateForm(forms.Form):
             "branches": data["branches"],
             "skip_holidays": data["skip_holidays"],
             "active": data["active"],
+            "scope": data["scope"] or ChecklistTemplate.Scope.PERSON,
         }
 
 
@@ -67,6 +74,7 @@ def template_initial(template: ChecklistTemplate | None) -> dict:
             "roles": [Role.RM.value],
             "skip_holidays": True,
             "active": True,
+            "scope": ChecklistTemplate.Scope.PERSON,
         }
     return {
         "name": template.name,
@@ -77,6 +85,7 @@ def template_initial(template: ChecklistTemplate | None) -> dict:
         "branches": [b.code for b in template.branches.all()],
         "skip_holidays": template.skip_holidays,
         "active": template.active,
+        "scope": template.scope,
     }
 
 

@@ -80,6 +80,13 @@ class TemplateIn(serializers.Serializer):
     )
     skip_holidays = serializers.BooleanField(default=True)
     active = serializers.BooleanField(default=True)
+    scope = serializers.ChoiceField(
+        choices=ChecklistTemplate.Scope.choices,
+        default=ChecklistTemplate.Scope.PERSON,
+        error_messages={
+            "invalid_choice": gettext_lazy("执行方式只能是 person（每人一份）或 branch（每网点一份）")
+        },
+    )
 
     def validate_name(self, value: str) -> str:
         value = value.strip()

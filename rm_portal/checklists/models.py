@@ -18,6 +18,10 @@ def photo_path(item: RunItem, filename: str) -> str:
 
 
 class ChecklistTemplate(models.Model):
+    class Scope(models.TextChoices):
+        PERSON = "person", _("每人一份")
+        BRANCH = "branch", _("每网点一份")
+
     name = models.CharField(_("名称"), max_length=100)
     time_of_day = models.TimeField(_("提醒时间"))  # in settings.TIME_ZONE (the bank's Asia/Shanghai)
     weekdays = models.JSONField(_("星期"), default=list)  # ISO weekdays 1 (Monday) … 7 (Sunday)
@@ -25,6 +29,8 @@ class ChecklistTemplate(models.Model):
     roles = models.JSONField(_("执行角色"), default=list)
     branches = models.ManyToManyField(Branch, blank=True, related_name="+", verbose_name=_("适用网点"))
     skip_holidays = models.BooleanField(_("节假日不执行"), default=True)
+    # person: one run per assignee a day; branch: one run per branch a day, any member completes it.
+    scope = models.CharField(_("执行方式"), max_length=8, choices=Scope.choices, default=Scope.PERSON)
     version = models.PositiveIntegerField(_("版本"), default=1)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -94,6 +100,8 @@ class ChecklistRun(models.Model):
     template = models.ForeignKey(ChecklistTemplate, on_delete=models.PROTECT, related_name="runs")
     template_version = models.PositiveIntegerField()
     name = models.CharField(_("名称"), max_length=100)  # snapshot: renaming a template keeps history
+    # A branch run belongs to its branch: `assignee` is then the responsible person (the lead).
+    per_branch = models.BooleanField(_("网点级"), default=False)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checklist_runs"
     )
@@ -110,7 +118,16 @@ class ChecklistRun(models.Model):
     class Meta:
         ordering = ["-date", "due_at", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["template", "assignee", "date"], name="one_run_per_person_day")
+            models.UniqueConstraint(
+                fields=["template", "assignee", "date"],
+                condition=models.Q(per_branch=False),
+                name="one_run_per_person_day",
+            ),
+            models.UniqueConstraint(
+                fields=["template", "branch", "date"],
+                condition=models.Q(per_branch=True),
+                name="one_run_per_branch_day",
+            ),
         ]
         indexes = [
             models.Index(fields=["assignee", "date"]),
@@ -141,6 +158,10 @@ class RunItem(models.Model):
     photo_flagged = models.BooleanField(_("拍摄时间异常"), default=False)
     note = models.TextField(_("备注"), blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Who ticked it: on a branch run any member of the branch may.
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     late = models.BooleanField(default=False)
 
     class Meta:

@@ -81,6 +81,7 @@ def template_create(
     branches: Iterable[Branch] = (),
     skip_holidays: bool = True,
     active: bool = True,
+    scope: str = ChecklistTemplate.Scope.PERSON,
 ) -> ChecklistTemplate:
     template = ChecklistTemplate.objects.create(
         name=name,
@@ -90,6 +91,7 @@ def template_create(
         roles=sorted(set(roles)),
         skip_holidays=skip_holidays,
         active=active,
+        scope=scope,
     )
     template.branches.set(list(branches))
     _items_replace(template, items)
@@ -109,6 +111,7 @@ def template_update(
     branches: Iterable[Branch] = (),
     skip_holidays: bool = True,
     active: bool = True,
+    scope: str = ChecklistTemplate.Scope.PERSON,
 ) -> ChecklistTemplate:
     """A new version; runs already made keep the items they were made with (their snapshot)."""
     template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
@@ -119,6 +122,7 @@ def template_update(
     template.roles = sorted(set(roles))
     template.skip_holidays = skip_holidays
     template.active = active
+    template.scope = scope
     template.version += 1
     template.save()
     template.branches.set(list(branches))
@@ -178,19 +182,43 @@ def template_applies(template: ChecklistTemplate, on: date) -> bool:
     return not (template.skip_holidays and Holiday.objects.filter(date=on).exists())
 
 
+def _responsible(staff: QuerySet[Staff]) -> dict[int, int]:
+    """branch id -> the person answering for the branch's run: its first active lead (by user id),
+    else its first assignee-role member."""
+    members: dict[int, int] = {}
+    for user_id, branch_id in staff.order_by("branch_id", "user_id").values_list("user_id", "branch_id"):
+        members.setdefault(branch_id, user_id)
+    leads = Staff.objects.filter(
+        role=Role.BRANCH_LEAD, active=True, user__is_active=True, branch_id__in=list(members)
+    ).order_by("branch_id", "user_id")
+    chosen: dict[int, int] = {}
+    for user_id, branch_id in leads.values_list("user_id", "branch_id"):
+        chosen.setdefault(branch_id, user_id)
+    return {branch_id: chosen.get(branch_id, user_id) for branch_id, user_id in members.items()}
+
+
 @transaction.atomic
 def runs_generate(*, template: ChecklistTemplate, on: date) -> int:
-    """Every assignee's run for the day, set-based; safe to run any number of times.
+    """Every assignee's run for the day (a per-branch template: every branch's), set-based; safe
+    to run any number of times.
 
-    The unique (template, assignee, date) constraint makes a second call a no-op, whoever
-    makes it: a second beat tick, a restarted worker, or `generate_checklists --date`.
+    The unique (template, assignee, date) constraint — (template, branch, date) for branch runs —
+    makes a second call a no-op, whoever makes it: a second beat tick, a restarted worker, or
+    `generate_checklists --date`.
     """
     if not template_applies(template, on):
         return 0
-    staff = Staff.objects.filter(active=True, user__is_active=True, role__in=template.roles)
+    staff = Staff.objects.filter(
+        active=True, user__is_active=True, role__in=template.roles, branch_id__isnull=False
+    )
     branch_ids = list(template.branches.values_list("id", flat=True))
     if branch_ids:
         staff = staff.filter(branch_id__in=branch_ids)
+    per_branch = template.scope == ChecklistTemplate.Scope.BRANCH
+    if per_branch:
+        owners = [(user_id, branch_id) for branch_id, user_id in _responsible(staff).items()]
+    else:
+        owners = list(staff.values_list("user_id", "branch_id"))
     due_at = local_moment(on, template.time_of_day) + timedelta(minutes=template.due_minutes)
     before = ChecklistRun.objects.filter(template=template, date=on).count()
     ChecklistRun.objects.bulk_create(
@@ -199,12 +227,13 @@ def runs_generate(*, template: ChecklistTemplate, on: date) -> int:
                 template=template,
                 template_version=template.version,
                 name=template.name,
+                per_branch=per_branch,
                 assignee_id=user_id,
                 branch_id=branch_id,
                 date=on,
                 due_at=due_at,
             )
-            for user_id, branch_id in staff.values_list("user_id", "branch_id")
+            for user_id, branch_id in owners
         ],
         ignore_conflicts=True,
         batch_size=500,
@@ -248,7 +277,25 @@ def _claim(runs: QuerySet[ChecklistRun], field: str, now: datetime, fields: tupl
 
 def _people(user_ids: Iterable[int]) -> list[User]:
     # notify() needs only the key of each recipient: no need to load 1,500 users.
-    return [User(pk=user_id) for user_id in user_ids]
+    return [User(pk=user_id) for user_id in dict.fromkeys(user_ids)]
+
+
+def _members(branch_ids: Iterable[int], roles: Iterable[str]) -> dict[int, list[tuple[int, str]]]:
+    """branch id -> its active (user id, role) of the given roles: who a branch run is for."""
+    found: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    staff = Staff.objects.filter(
+        active=True, user__is_active=True, branch_id__in=set(branch_ids), role__in=set(roles)
+    ).order_by("user_id")
+    for user_id, branch_id, role in staff.values_list("user_id", "branch_id", "role"):
+        found[branch_id].append((user_id, role))
+    return found
+
+
+def run_people(run: ChecklistRun) -> list[int]:
+    """Who a run is for: its assignee, or every assignee-role member of the branch for a branch run."""
+    if not run.per_branch:
+        return [run.assignee_id]
+    return [user_id for user_id, _role in _members([run.branch_id], run.template.roles)[run.branch_id]]
 
 
 @transaction.atomic
@@ -259,13 +306,22 @@ def reminders_send(*, template: ChecklistTemplate, on: date, now: datetime | Non
         ChecklistRun.objects.filter(template=template, date=on, reminded_at=None, status=Status.OPEN),
         "reminded_at",
         now,
-        ("assignee_id", "due_at"),
+        ("assignee_id", "due_at", "per_branch", "branch_id"),
     )
     if not claimed:
         return 0
     due = timezone.localtime(claimed[0][1], bank_tz())
+    # A branch run: every assignee-role member of the branch hears once (the claim is per run).
+    members = _members([row[3] for row in claimed if row[2]], template.roles)
+    recipients = [
+        user_id
+        for assignee_id, _due, per_branch, branch_id in claimed
+        for user_id in ([u for u, _role in members.get(branch_id, [])] if per_branch else [assignee_id])
+    ]
+    if not recipients:
+        return len(claimed)
     notify(
-        recipients=_people(user_id for user_id, _due in claimed),
+        recipients=_people(recipients),
         kind="checklist_reminder",
         title=_("%(name)s：请开始打卡") % {"name": template.name},
         body=_("请在 %(due)s 前完成各项并拍照上传。") % {"due": due.strftime("%H:%M")},
@@ -297,17 +353,31 @@ def late_reminders_send(*, now: datetime | None = None) -> int:
         ),
         "late_reminded_at",
         now,
-        ("assignee_id", "branch_id", "name", "assignee__staff__name"),
+        ("assignee_id", "branch_id", "name", "assignee__staff__name", "per_branch", "template_id"),
     )
     if not claimed:
         return 0
     claimed.sort(key=lambda row: (row[1], row[2], row[3] or ""))
+    branch_rows = [row for row in claimed if row[4]]
+    roles = dict(
+        ChecklistTemplate.objects.filter(id__in={row[5] for row in branch_rows}).values_list("id", "roles")
+    )
+    members = _members(
+        [row[1] for row in branch_rows], {role for wanted in roles.values() for role in wanted}
+    )
     by_name: dict[str, list[int]] = defaultdict(list)
     by_branch: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for user_id, branch_id, name, person in claimed:
-        by_name[name].append(user_id)
-        by_branch[branch_id].append((name, person or ""))
+    for user_id, branch_id, name, person, per_branch, template_id in claimed:
+        if per_branch:
+            wanted = roles.get(template_id, [])
+            by_name[name] += [u for u, role in members.get(branch_id, []) if role in wanted]
+            by_branch[branch_id].append((name, _("全网点")))
+        else:
+            by_name[name].append(user_id)
+            by_branch[branch_id].append((name, person or ""))
     for name, user_ids in by_name.items():
+        if not user_ids:
+            continue
         notify(
             recipients=_people(user_ids),
             kind="checklist_late",
@@ -400,7 +470,11 @@ def item_complete(
 ) -> RunItem:
     processed = photo_process(photo) if photo is not None else None  # CPU work outside the lock
     with transaction.atomic():
-        run = ChecklistRun.objects.select_for_update().get(pk=item.run_id)
+        run = (
+            ChecklistRun.objects.select_for_update(of=("self",))
+            .select_related("template")
+            .get(pk=item.run_id)
+        )
         item = RunItem.objects.select_for_update().get(pk=item.pk)
         if run.status == Status.APPROVED:
             raise Conflict(_("该动作已审核通过，不能再修改"))
@@ -420,6 +494,7 @@ def item_complete(
             item.note = note.strip()
         item.done = True
         item.completed_at = now
+        item.completed_by = by
         item.late = now > run.due_at
         item.save()
         if old_photo:
@@ -445,7 +520,7 @@ def item_complete(
 
 @transaction.atomic
 def run_audit(*, run: ChecklistRun, by: User, verdict: str, comment: str = "") -> RunAudit:
-    run = ChecklistRun.objects.select_for_update().get(pk=run.pk)
+    run = ChecklistRun.objects.select_for_update(of=("self",)).select_related("template").get(pk=run.pk)
     if run.status != Status.SUBMITTED:
         raise Conflict(_("只能审核已提交、待审核的动作"))
     comment = comment.strip()
@@ -456,7 +531,7 @@ def run_audit(*, run: ChecklistRun, by: User, verdict: str, comment: str = "") -
     run.save(update_fields=["status"])
     if run.status == Status.REJECTED:
         notify(
-            recipients=[run.assignee],
+            recipients=_people(run_people(run)),
             kind="checklist_rejected",
             title=_("%(name)s 被退回，请重新完成") % {"name": run.name},
             body=comment,
@@ -469,7 +544,16 @@ def runs_withdraw_for_leaver(leaver: User, successor: User) -> dict[str, int]:
     """Handover mover: a leaver's untouched open runs from today on are withdrawn, so they do not
     count as missed; history stays with the person who did it (evidence is not reassigned), and
     the successor already has runs of their own."""
-    runs = ChecklistRun.objects.filter(assignee=leaver, status=Status.OPEN, date__gte=local_today())
+    runs = ChecklistRun.objects.filter(
+        assignee=leaver, status=Status.OPEN, date__gte=local_today(), per_branch=False
+    )
     untouched = runs.exclude(items__done=True)
     _count, per_model = untouched.delete()
-    return {"checklist_runs_withdrawn": per_model.get("checklists.ChecklistRun", 0)}
+    # A branch run belongs to the branch: the successor answers for it instead.
+    moved = ChecklistRun.objects.filter(
+        assignee=leaver, per_branch=True, date__gte=local_today(), status__in=[Status.OPEN, Status.REJECTED]
+    ).update(assignee=successor)
+    counts = {"checklist_runs_withdrawn": per_model.get("checklists.ChecklistRun", 0)}
+    if moved:
+        counts["checklist_branch_runs_moved"] = moved
+    return counts

@@ -21,7 +21,7 @@ from rm_portal.checklists.forms import (
     items_initial,
     template_initial,
 )
-from rm_portal.checklists.inputs import MAX_ITEMS
+from rm_portal.checklists.inputs import ASSIGNABLE, MAX_ITEMS
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit
 from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
 from rm_portal.org.access import staff_of
@@ -46,7 +46,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     runs = list(selectors.my_runs(user=request.user, on=today))
     recent = (
         ChecklistRun.objects.filter(
-            assignee=request.user, date__lt=today, date__gte=today - timedelta(days=13)
+            selectors.mine_rule(request.user), date__lt=today, date__gte=today - timedelta(days=13)
         )
         .order_by("-date", "due_at")
         .only("id", "name", "date", "status", "late")
@@ -66,7 +66,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "run": run,
         "items": list(run.items.all()),
         "audits": list(run.audits.all()),
-        "mine": run.assignee_id == request.user.pk,
+        "mine": selectors.may_complete(request.user, run),
         "can_audit": staff.role == Role.BRANCH_LEAD and run.status == ChecklistRun.Status.SUBMITTED,
         "editable": run.status not in (ChecklistRun.Status.APPROVED, ChecklistRun.Status.MISSED),
         "now": timezone.now(),
@@ -75,7 +75,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "checklists/run.html", context)
 
 
-@staff_page()
+@staff_page(*ASSIGNABLE)
 @require_POST
 def item_complete(request: HttpRequest, pk: int) -> HttpResponse:
     item = selectors.own_item_for(request.user, pk)
@@ -123,9 +123,8 @@ def run_audit(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, APIException) as exc:
         messages.error(request, _error_text(exc))
         return redirect("checklists:run", pk=pk)
-    messages.success(
-        request, _("已审核：%(name)s %(who)s") % {"name": run.name, "who": run.assignee.staff.name}
-    )
+    who = run.branch.name if run.per_branch else run.assignee.staff.name
+    messages.success(request, _("已审核：%(name)s %(who)s") % {"name": run.name, "who": who})
     return redirect("checklists:queue")
 
 
