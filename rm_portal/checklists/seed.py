@@ -52,6 +52,20 @@ TEMPLATES = [
             {"text": "拜访现场照片", "requires_photo": True},
         ],
     },
+    {
+        # One per branch a day: whoever of the branch opens up does it, the lead answers for it.
+        "name": "网点营业前安全检查",
+        "time_of_day": time(8, 15),
+        "weekdays": WORKDAYS,
+        "due_minutes": 45,
+        "roles": [Role.RM, Role.BRANCH_LEAD],
+        "scope": ChecklistTemplate.Scope.BRANCH,
+        "items": [
+            {"text": "营业厅、金库门与监控检查照片", "requires_photo": True},
+            {"text": "消防通道、灭火器与应急照明", "requires_note": True},
+            {"text": "现金与重要空白凭证交接核对"},
+        ],
+    },
 ]
 NOTES = ["重点推介三年期定存，目标 200 万", "复盘：拜访 6 户，成交 2 笔", "明日走访工业园区代发客户"]
 REJECTIONS = ["照片看不清参会人员，请重拍", "纪要过于简单，请补充目标与分工"]

@@ -9,8 +9,14 @@ def test_seed_demo_builds_two_weeks_of_history_and_is_idempotent(db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", "--password", "demo-password-1")
     counts = (ChecklistTemplate.objects.count(), ChecklistRun.objects.count(), RunItem.objects.count())
-    assert counts[0] == 3 and counts[1] > 40
+    assert counts[0] == 4 and counts[1] > 40
     assert ChecklistTemplate.objects.filter(name="晨会", items__requires_photo=True).exists()
+    safety = ChecklistTemplate.objects.get(name="网点营业前安全检查")
+    assert safety.scope == "branch" and safety.items.filter(requires_photo=True).exists()
+    branch_runs = ChecklistRun.objects.filter(template=safety)
+    assert branch_runs.exists() and not branch_runs.filter(per_branch=False).exists()
+    days = branch_runs.values("branch", "date").distinct().count()
+    assert days == branch_runs.count()  # one a branch a day
     assert ChecklistRun.objects.filter(status="missed").exists()
     assert RunAudit.objects.filter(verdict="rejected").exists()
     assert RunItem.objects.exclude(photo="").exists()
