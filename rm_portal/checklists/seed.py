@@ -7,6 +7,7 @@ import io
 import random
 from datetime import datetime, time, timedelta
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
@@ -87,12 +88,15 @@ def demo_photo(taken_at: datetime, seed: int) -> bytes:
 
 
 def _complete(run: ChecklistRun, at: datetime, rng: random.Random, *, photo_day_shift: int = 0) -> None:
+    # A branch run is done by whichever member of the branch is there: pick one per item.
+    people = [User(pk=pk) for pk in services.run_people(run)] if run.per_branch else []
     for item in run.items.all():
+        by = rng.choice(people) if people else run.assignee
         photo = None
         if item.requires_photo:
             photo = demo_photo(at - timedelta(days=photo_day_shift, minutes=5), seed=item.pk)
         note = rng.choice(NOTES) if item.requires_note else ""
-        services.item_complete(item=item, by=run.assignee, photo=photo, note=note, now=at)
+        services.item_complete(item=item, by=by, photo=photo, note=note, now=at)
 
 
 def _history(run: ChecklistRun, index: int, leads: dict[int, object]) -> None:

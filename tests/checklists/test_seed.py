@@ -17,6 +17,8 @@ def test_seed_demo_builds_two_weeks_of_history_and_is_idempotent(db, settings):
     assert branch_runs.exists() and not branch_runs.filter(per_branch=False).exists()
     days = branch_runs.values("branch", "date").distinct().count()
     assert days == branch_runs.count()  # one a branch a day
+    done_by = RunItem.objects.filter(run__template=safety, done=True).values("completed_by").distinct()
+    assert done_by.count() > 1  # colleagues of the branch, not only the lead
     assert ChecklistRun.objects.filter(status="missed").exists()
     assert RunAudit.objects.filter(verdict="rejected").exists()
     assert RunItem.objects.exclude(photo="").exists()
