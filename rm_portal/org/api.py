@@ -65,13 +65,14 @@ def wechat_qr_response(staff: Staff | None) -> FileResponse:
     return response
 
 
+class WechatQrIn(serializers.Serializer):
+    image = serializers.FileField(allow_empty_file=True)  # an empty file gets the service's own reason
+
+
 class MeWechatQrApi(APIView):
     """The caller's own WeChat QR for the business card: GET the PNG, POST a new one, DELETE it."""
 
     parser_classes = [MultiPartParser]
-
-    class Input(serializers.Serializer):
-        image = serializers.FileField(allow_empty_file=True)
 
     @extend_schema(responses={(200, "image/png"): bytes, 404: None})
     def get(self, request: Request) -> FileResponse:
@@ -80,11 +81,11 @@ class MeWechatQrApi(APIView):
         return response
 
     @extend_schema(
-        request={"multipart/form-data": Input},
+        request={"multipart/form-data": WechatQrIn},
         responses=inline_serializer("WechatQrOut", {"wechat_qr": serializers.BooleanField()}),
     )
     def post(self, request: Request) -> Response:
-        data = validated(self.Input, request.data)
+        data = validated(WechatQrIn, request.data)
         staff_wechat_qr_set(staff=staff_of(request.user), upload=data["image"])
         return Response({"wechat_qr": True})
 
