@@ -8,6 +8,7 @@ urlpatterns = [
     # Public, no login: the customer's landing page of a shared link.
     path("s/<str:token>", views.landing, name="landing"),
     path("s/<str:token>/files/<int:pk>", views.landing_file, name="landing-file"),
+    path("s/<str:token>/wechat-qr", views.landing_wechat_qr, name="landing-wechat-qr"),
     path("materials/", views.material_list_page, name="list"),
     path("materials/new/", views.material_new, name="new"),
     path("materials/stats/", views.stats, name="stats"),

@@ -21,6 +21,7 @@ from materials.placeholders import PLACEHOLDERS, fill, values_for
 from materials.selectors import customer_for_share, material_for, material_list, share_stats
 from materials.services import material_create, material_update, share_create, share_text, view_record
 from rm_portal.org.access import staff_of
+from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 
@@ -90,6 +91,21 @@ def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponse:
         return _not_found(request)
     response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
     response["Content-Disposition"] = f'inline; filename="{attachment.pk}{_suffix(attachment.content_type)}"'
+    return response
+
+
+def landing_wechat_qr(request: HttpRequest, token: str) -> HttpResponse:
+    """The RM's WeChat QR on their card: public, but only behind a live share token."""
+    share = _live_share(token)
+    staff = share.rm.staff if share else None
+    if staff is None or not staff.wechat_qr:
+        return _not_found(request)
+    try:
+        response = wechat_qr_response(staff)
+    except Http404:  # the row names a file the storage no longer has
+        return _not_found(request)
+    response["Cache-Control"] = "private, max-age=300"
+    response["Referrer-Policy"] = "no-referrer"
     return response
 
 

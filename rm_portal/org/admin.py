@@ -16,3 +16,5 @@ class StaffAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__username", "employee_no", "phone"]
     autocomplete_fields = ["user"]
     list_select_related = ["user", "branch"]
+    # Only through org.services.staff_wechat_qr_set (checked and re-encoded), never a raw admin upload.
+    exclude = ["wechat_qr"]

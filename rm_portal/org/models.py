@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,11 @@ class Branch(models.Model):
         return f"{self.code} {self.name}"
 
 
+def wechat_qr_path(instance: Staff, filename: str) -> str:
+    """A random name: the file says nothing about whose it is and cannot be guessed."""
+    return f"staff/wechat/{secrets.token_hex(16)}.png"
+
+
 class Staff(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff")
     role = models.CharField(_("角色"), max_length=16, choices=Role.choices)
@@ -36,6 +43,8 @@ class Staff(models.Model):
     title = models.CharField(_("职务"), max_length=64, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     wechat_id = models.CharField(_("企业微信账号"), max_length=64, blank=True)
+    # Set only through org.services.staff_wechat_qr_set: a checked, re-encoded PNG.
+    wechat_qr = models.FileField(_("微信二维码"), upload_to=wechat_qr_path, max_length=100, blank=True)
     active = models.BooleanField(_("在职"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

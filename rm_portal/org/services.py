@@ -1,10 +1,19 @@
 from __future__ import annotations
 
+import io
+import warnings
+
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
 
 from rm_portal.org.models import Branch, Role, Staff
 
@@ -77,3 +86,97 @@ def token_issue(*, user: User) -> Token:
 
 def token_revoke(*, user: User) -> None:
     Token.objects.filter(user=user).delete()
+
+
+# --- WeChat QR on the business card ---------------------------------------------------------------
+
+WECHAT_QR_MAX_BYTES = 5 * 1024 * 1024
+WECHAT_QR_MAX_EDGE = 1024
+# A decompression bomb is a small file that decodes to a huge bitmap; a phone photo is ~12–50 MP.
+WECHAT_QR_MAX_PIXELS = 50_000_000
+WECHAT_QR_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF", "BMP"})
+
+
+def _qr_rejected(reason: str) -> ValidationError:
+    return ValidationError({"image": [reason]})
+
+
+def wechat_qr_clean(upload: UploadedFile) -> bytes:
+    """The upload as a fresh PNG: decoded in full, at most 1024 px a side, no metadata kept.
+
+    Anything that is not a whole, reasonably sized image is refused with a reason a person can act on.
+    """
+    size = upload.size or 0
+    if size == 0:
+        raise _qr_rejected(_("文件是空的，请重新选择图片"))
+    if size > WECHAT_QR_MAX_BYTES:
+        raise _qr_rejected(
+            _("图片过大（%(mb).1f MB），上限 %(limit)d MB")
+            % {"mb": size / 1048576, "limit": WECHAT_QR_MAX_BYTES // 1048576}
+        )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload) as probe:
+                width, height = probe.size
+                if width * height > WECHAT_QR_MAX_PIXELS:
+                    raise _qr_rejected(
+                        _("图片像素过多（%(w)d×%(h)d），疑似解压炸弹") % {"w": width, "h": height}
+                    )
+                if probe.format not in WECHAT_QR_FORMATS:
+                    raise _qr_rejected(_("不支持的图片格式，请上传 PNG 或 JPEG"))
+                probe.verify()
+            upload.seek(0)
+            with Image.open(upload) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)  # a phone photo stands the right way up
+                image.thumbnail((WECHAT_QR_MAX_EDGE, WECHAT_QR_MAX_EDGE), Image.Resampling.LANCZOS)
+                rgba = image.convert("RGBA")
+    except ValidationError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _qr_rejected(_("图片像素过多，疑似解压炸弹")) from None
+    except Exception:  # Pillow raises many kinds for a broken or truncated file; all mean "not an image"
+        raise _qr_rejected(_("文件不是完整的图片，无法解码，请上传 PNG 或 JPEG")) from None
+    finally:
+        upload.seek(0)
+    # A fresh canvas carries no EXIF, GPS, ICC or text chunks; transparency lands on white so the
+    # code stays readable on any background.
+    clean = Image.new("RGB", rgba.size, "white")
+    clean.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    clean.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _delete_file(name: str) -> None:
+    if name:
+        default_storage.delete(name)
+
+
+@transaction.atomic
+def staff_wechat_qr_set(*, staff: Staff, upload: UploadedFile) -> Staff:
+    """Check and re-encode the upload, store it under a new random name, drop the old file."""
+    png = wechat_qr_clean(upload)
+    old = Staff.objects.select_for_update().filter(pk=staff.pk).values_list("wechat_qr", flat=True).get()
+    staff.wechat_qr.save("wechat.png", ContentFile(png), save=False)
+    new = staff.wechat_qr.name
+    try:
+        staff.save(update_fields=["wechat_qr", "updated_at"])
+    except Exception:
+        _delete_file(new)
+        raise
+    if old and old != new:
+        transaction.on_commit(lambda: _delete_file(old))
+    return staff
+
+
+@transaction.atomic
+def staff_wechat_qr_clear(*, staff: Staff) -> Staff:
+    old = Staff.objects.select_for_update().filter(pk=staff.pk).values_list("wechat_qr", flat=True).get()
+    staff.wechat_qr = ""
+    staff.save(update_fields=["wechat_qr", "updated_at"])
+    if old:
+        transaction.on_commit(lambda: _delete_file(old))
+    return staff

@@ -13,4 +13,7 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification-open"),
     path("me/", views.me, name="me"),
+    path("me/wechat-qr/", views.me_wechat_qr, name="me-wechat-qr"),
+    path("me/wechat-qr/remove/", views.me_wechat_qr_remove, name="me-wechat-qr-remove"),
+    path("me/wechat-qr.png", views.me_wechat_qr_image, name="me-wechat-qr-image"),
 ]

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import ValidationError
 
 from rm_portal.core.models import Heartbeat
 from rm_portal.notifications.models import Notification
 from rm_portal.notifications.selectors import notification_list
 from rm_portal.notifications.services import notification_mark_read, notifications_mark_all_read
 from rm_portal.org.access import get_scoped_or_404, staff_of
+from rm_portal.org.api import wechat_qr_response
+from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.today import cards_for
 
@@ -55,7 +62,50 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
 
 @staff_page()
 def me(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/me.html")
+    return render(request, "web/me.html", {"qr_form": WechatQrForm()})
+
+
+class WechatQrForm(forms.Form):
+    image = forms.FileField(
+        label=gettext_lazy("微信二维码图片"),
+        allow_empty_file=True,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        error_messages={"required": gettext_lazy("请选择一张图片")},
+    )
+
+
+@staff_page()
+@require_POST
+def me_wechat_qr(request: HttpRequest) -> HttpResponse:
+    """Upload (or replace) the caller's own WeChat QR; a plain multipart form, no JS needed."""
+    form = WechatQrForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            staff_wechat_qr_set(staff=staff_of(request.user), upload=form.cleaned_data["image"])
+        except ValidationError as exc:
+            for error in exc.detail.get("image", []) if isinstance(exc.detail, dict) else exc.detail:
+                form.add_error("image", str(error))
+        else:
+            messages.success(request, _("微信二维码已更新，客户打开您分享的链接即可看到"))
+            return redirect("web:me")
+    return render(request, "web/me.html", {"qr_form": form}, status=400)
+
+
+@staff_page()
+@require_POST
+def me_wechat_qr_remove(request: HttpRequest) -> HttpResponse:
+    staff_wechat_qr_clear(staff=staff_of(request.user))
+    messages.success(request, _("微信二维码已删除"))
+    return redirect("web:me")
+
+
+@staff_page()
+@require_GET
+def me_wechat_qr_image(request: HttpRequest) -> HttpResponse:
+    """One's own QR for the preview on 我的; there is no id in the URL, so nobody else's can be asked for."""
+    response = wechat_qr_response(staff_of(request.user))
+    response["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
