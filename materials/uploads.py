@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from PIL import Image
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+
+from rm_portal.core.images import ImageRejected, image_decode, rejection_reason
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 # A decompression bomb is a small file that unpacks to a huge bitmap; 1080×1920 is 2 MP.
@@ -49,30 +49,12 @@ def check_size(upload: UploadedFile, field: str) -> None:
 def check_image(upload: UploadedFile, field: str) -> Checked:
     check_size(upload, field)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            with Image.open(upload) as probe:
-                width, height = probe.size
-                if width * height > MAX_IMAGE_PIXELS:
-                    raise ValidationError(
-                        {field: [_("图片像素过多（%(w)d×%(h)d），疑似解压炸弹") % {"w": width, "h": height}]}
-                    )
-                image_format = probe.format
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as image:
-                image.load()
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ValidationError({field: [_("图片像素过多，疑似解压炸弹")]}) from None
-    except Exception:  # Pillow raises many kinds for a broken file; all mean "not an image"
-        raise ValidationError({field: [_("图片无法解码，请上传 PNG 或 JPEG")]}) from None
-    finally:
-        upload.seek(0)
-    if image_format not in IMAGE_TYPES:
-        raise ValidationError({field: [_("不支持的图片格式，请上传 PNG 或 JPEG")]})
+        image = image_decode(upload, formats=IMAGE_TYPES, max_pixels=MAX_IMAGE_PIXELS)
+    except ImageRejected as rejected:
+        reason = rejection_reason(rejected)
+        raise ValidationError({field: [reason]}) from None
+    with image:
+        image_format, (width, height) = image.format, image.size
     return Checked(IMAGE_TYPES[image_format], upload.size, width, height)
 
 

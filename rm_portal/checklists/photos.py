@@ -7,15 +7,15 @@ and only the moment it was taken (for the auditor to see whether it was taken th
 from __future__ import annotations
 
 import io
-import struct
-import warnings
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
+
+from rm_portal.core.images import ImageRejected, image_decode
 
 MAX_BYTES = 15 * 1024 * 1024  # a phone camera photo is 2–12 MB; larger is not a photo of a meeting
 MAX_PIXELS = 50_000_000  # 50 MP: above every phone camera, far below a decompression bomb
@@ -68,6 +68,14 @@ def _capture_time(image: Image.Image) -> datetime | None:
     return timezone.make_aware(moment)
 
 
+_PHOTO_REASONS = {
+    ImageRejected.FORMAT: lambda: _("不支持的图片格式，请上传 JPEG 或 PNG 照片"),
+    ImageRejected.PIXELS: lambda: _("图片像素过大，不像是一张照片"),
+    ImageRejected.NOT_IMAGE: lambda: _("上传的文件不是图片"),
+    ImageRejected.BROKEN: lambda: _("图片文件不完整或已损坏"),
+}
+
+
 def photo_process(data: bytes) -> Photo:
     if len(data) > MAX_BYTES:
         raise PhotoRejected(
@@ -75,33 +83,20 @@ def photo_process(data: bytes) -> Photo:
         )
     if not data:
         raise PhotoRejected(_("照片文件为空"))
-    with warnings.catch_warnings():
-        # A DecompressionBombWarning is an error here: we never decode a bomb's pixels.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data)) as probe:
-                if probe.format not in FORMATS:
-                    raise PhotoRejected(_("不支持的图片格式，请上传 JPEG 或 PNG 照片"))
-                if probe.width * probe.height > MAX_PIXELS:
-                    raise PhotoRejected(_("图片像素过大，不像是一张照片"))
-                probe.verify()
-            with Image.open(io.BytesIO(data)) as image:
-                taken_at = _capture_time(image)
-                image.load()  # a truncated JPEG fails here (LOAD_TRUNCATED_IMAGES stays off)
-                image = ImageOps.exif_transpose(image)
-                if image.mode not in ("RGB", "L"):
-                    background = Image.new("RGB", image.size, "white")
-                    rgba = image.convert("RGBA")
-                    background.paste(rgba, mask=rgba.getchannel("A"))
-                    image = background
-                image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
-                out = io.BytesIO()
-                # No exif= and no icc_profile=: GPS, device and every other tag stay behind.
-                image.convert("RGB").save(out, "JPEG", quality=QUALITY, optimize=True)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise PhotoRejected(_("图片像素过大，不像是一张照片")) from None
-        except UnidentifiedImageError:
-            raise PhotoRejected(_("上传的文件不是图片")) from None
-        except (OSError, SyntaxError, ValueError, struct.error):
-            raise PhotoRejected(_("图片文件不完整或已损坏")) from None
+    try:
+        image = image_decode(data, formats=FORMATS, max_pixels=MAX_PIXELS)
+    except ImageRejected as rejected:
+        raise PhotoRejected(_PHOTO_REASONS[rejected.code]()) from None
+    with image:
+        taken_at = _capture_time(image)
+        image = ImageOps.exif_transpose(image)
+        if image.mode not in ("RGB", "L"):
+            background = Image.new("RGB", image.size, "white")
+            rgba = image.convert("RGBA")
+            background.paste(rgba, mask=rgba.getchannel("A"))
+            image = background
+        image.thumbnail((MAX_EDGE, MAX_EDGE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        # No exif= and no icc_profile=: GPS, device and every other tag stay behind.
+        image.convert("RGB").save(out, "JPEG", quality=QUALITY, optimize=True)
     return Photo(content=out.getvalue(), width=image.width, height=image.height, taken_at=taken_at)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-import warnings
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
@@ -15,6 +14,7 @@ from PIL import Image, ImageOps
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 
+from rm_portal.core.images import ImageRejected, image_decode, rejection_reason
 from rm_portal.org.models import Branch, Role, Staff
 
 HEAD_OFFICE_GROUP = "总行管理员"
@@ -115,32 +115,14 @@ def wechat_qr_clean(upload: UploadedFile) -> bytes:
             % {"mb": size / 1048576, "limit": WECHAT_QR_MAX_BYTES // 1048576}
         )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            upload.seek(0)
-            with Image.open(upload) as probe:
-                width, height = probe.size
-                if width * height > WECHAT_QR_MAX_PIXELS:
-                    raise _qr_rejected(
-                        _("图片像素过多（%(w)d×%(h)d），疑似解压炸弹") % {"w": width, "h": height}
-                    )
-                if probe.format not in WECHAT_QR_FORMATS:
-                    raise _qr_rejected(_("不支持的图片格式，请上传 PNG 或 JPEG"))
-                probe.verify()
-            upload.seek(0)
-            with Image.open(upload) as image:
-                image.load()
-                image = ImageOps.exif_transpose(image)  # a phone photo stands the right way up
-                image.thumbnail((WECHAT_QR_MAX_EDGE, WECHAT_QR_MAX_EDGE), Image.Resampling.LANCZOS)
-                rgba = image.convert("RGBA")
-    except ValidationError:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _qr_rejected(_("图片像素过多，疑似解压炸弹")) from None
-    except Exception:  # Pillow raises many kinds for a broken or truncated file; all mean "not an image"
-        raise _qr_rejected(_("文件不是完整的图片，无法解码，请上传 PNG 或 JPEG")) from None
-    finally:
-        upload.seek(0)
+        image = image_decode(upload, formats=WECHAT_QR_FORMATS, max_pixels=WECHAT_QR_MAX_PIXELS)
+    except ImageRejected as rejected:
+        reason = rejection_reason(rejected, broken=_("文件不是完整的图片，无法解码，请上传 PNG 或 JPEG"))
+        raise _qr_rejected(reason) from None
+    with image:
+        upright = ImageOps.exif_transpose(image)  # a phone photo stands the right way up
+        upright.thumbnail((WECHAT_QR_MAX_EDGE, WECHAT_QR_MAX_EDGE), Image.Resampling.LANCZOS)
+        rgba = upright.convert("RGBA")
     # A fresh canvas carries no EXIF, GPS, ICC or text chunks; transparency lands on white so the
     # code stays readable on any background.
     clean = Image.new("RGB", rgba.size, "white")
