@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from compliance.services.audit import search_audit_create
 from compliance.services.lexicon import term_create, term_update, text_check
 from rm_portal.api.inputs import validated
 from rm_portal.api.permissions import IsCompliance, ReadAllWriteRoles
+from rm_portal.core.csv_export import csv_lines
 from rm_portal.org.access import get_scoped_or_404, role_of
 from rm_portal.org.models import Role
 
@@ -439,33 +439,24 @@ EXPORT_HEADER = [
 
 
 def _csv_rows(messages: Iterator[Message]) -> Iterator[str]:
-    class Line:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Line())
-    yield "\ufeff" + writer.writerow(EXPORT_HEADER)
-    for m in messages:
-        alert = getattr(m, "alert", None)
-        hits = ";".join(h["term"] for h in alert.hits) if alert else ""
-        customer = m.conversation.customer.cust_no if m.conversation.customer else ""
-        content = m.content
-        if content[:1] in ("=", "+", "-", "@"):
-            content = "'" + content  # a spreadsheet must not run a message as a formula
-        yield writer.writerow(
-            [
+    def rows() -> Iterator[list[object]]:
+        for m in messages:
+            alert = getattr(m, "alert", None)
+            customer = m.conversation.customer
+            yield [
                 m.pk,
                 m.sent_at.isoformat(),
                 m.channel,
                 m.conversation.rm.username,
-                customer,
+                customer.cust_no if customer else "",
                 m.conversation.contact,
                 m.direction,
-                content,
-                hits,
+                m.content,
+                ";".join(h["term"] for h in alert.hits) if alert else "",
                 m.hash,
             ]
-        )
+
+    return csv_lines(EXPORT_HEADER, rows())
 
 
 class ExportApi(APIView):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime, timedelta
 
 from django.http import FileResponse, Http404, HttpResponse
@@ -21,6 +19,7 @@ from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.checklists import selectors, services
+from rm_portal.checklists.exports import runs_csv
 from rm_portal.checklists.inputs import ASSIGNABLE, TemplateIn
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit, RunItem
 from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
@@ -333,50 +332,6 @@ class DashboardApi(APIView):
                 user=request.user, since=since, until=until, branch=request.query_params.get("branch", "")
             )
         )
-
-
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    # A name starting with = + - @ would run as a formula in Excel: neutralise it.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
-
-
-def runs_csv(*, user, since: date, until: date, branch: str = "") -> HttpResponse:  # type: ignore[no-untyped-def]
-    runs = selectors.run_list(user=user, branch=branch).filter(date__gte=since, date__lte=until)
-    buffer = io.StringIO()
-    buffer.write("\ufeff")  # Excel opens UTF-8 Chinese correctly only with a BOM
-    writer = csv.writer(buffer)
-    writer.writerow(
-        [
-            _("日期"), _("网点代码"), _("网点"), _("用户名"), _("姓名"), _("动作"), _("状态"),
-            _("截止时间"), _("提交时间"), _("逾期"), _("已完成事项"), _("事项总数"),
-        ]
-    )  # fmt: skip
-    for run in runs.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                _cell(value)
-                for value in (
-                    run.date.isoformat(),
-                    run.branch.code,
-                    run.branch.name,
-                    run.assignee.username,
-                    person(run.assignee)["display_name"],
-                    run.name,
-                    run.get_status_display(),
-                    timezone.localtime(run.due_at).strftime("%Y-%m-%d %H:%M"),
-                    timezone.localtime(run.submitted_at).strftime("%Y-%m-%d %H:%M")
-                    if run.submitted_at
-                    else "",
-                    _("是") if run.late else _("否"),
-                    run.items_done,
-                    run.items_total,
-                )
-            ]
-        )
-    response = HttpResponse(buffer.getvalue().encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="checklists-{since}-{until}.csv"'
-    return response
 
 
 class ExportApi(APIView):

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import APIException, ValidationError
 
 from rm_portal.checklists import selectors, services
-from rm_portal.checklists.api import runs_csv
+from rm_portal.checklists.exports import runs_csv
 from rm_portal.checklists.forms import (
     BLANK_ROWS,
     ItemFormSet,
