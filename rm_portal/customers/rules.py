@@ -23,7 +23,7 @@ Errors carry the 1-based character position: `位置 12: 应为比较运算符`.
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -442,14 +442,20 @@ def evaluate(node: Node, values: Mapping[str, Any], tag_codes: set[str]) -> bool
     return _PY_OPS[node.op](value, node.value)
 
 
-def dependencies(tree: Node) -> set[str]:
+def leaves(tree: Node) -> Iterator[Node]:
+    """The comparisons and tag references of a tree, left to right."""
     if isinstance(tree, BoolOp):
-        return set().union(*(dependencies(item) for item in tree.items))
-    if isinstance(tree, Not):
-        return dependencies(tree.item)
-    if isinstance(tree, TagRef):
-        return {tree.ref}
-    return set()
+        for item in tree.items:
+            yield from leaves(item)
+    elif isinstance(tree, Not):
+        yield from leaves(tree.item)
+    else:
+        yield tree
+
+
+def dependencies(tree: Node) -> set[str]:
+    """The tags a rule refers to."""
+    return {leaf.ref for leaf in leaves(tree) if isinstance(leaf, TagRef)}
 
 
 # ---- every tag in one pass over the wide table ------------------------------------------

@@ -23,13 +23,12 @@ from django.db.models import Q, QuerySet
 
 from rm_portal.customers.models import CustomerTag, IndicatorValues, TagChange
 from rm_portal.customers.rules import (
-    BoolOp,
     Checked,
     Node,
-    Not,
     QueryCompiler,
     RuleError,
     TagRef,
+    leaves,
     resolve_tag,
     tokenize,
     validate,
@@ -52,19 +51,9 @@ class Condition:
 
     def tag_codes(self) -> tuple[set[str], set[str]]:
         """(codes referenced with tag(...), codes referenced with became(...))."""
-        tags: set[str] = set()
-        became: set[str] = set()
-
-        def walk(node: Node) -> None:
-            if isinstance(node, BoolOp):
-                for item in node.items:
-                    walk(item)
-            elif isinstance(node, Not):
-                walk(node.item)
-            elif isinstance(node, TagRef):
-                (became if node.position in self.became_positions else tags).add(node.ref)
-
-        walk(self.tree)
+        refs = [leaf for leaf in leaves(self.tree) if isinstance(leaf, TagRef)]
+        became = {ref.ref for ref in refs if ref.position in self.became_positions}
+        tags = {ref.ref for ref in refs if ref.position not in self.became_positions}
         return tags, became
 
 
