@@ -18,13 +18,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py serve
 
-test: install
-	$(BIN)/ruff check .
+test: lint
 	bash scripts/test_all.sh
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -27,7 +27,7 @@ from compliance.services.alerts import alert_resolve
 from compliance.services.archive import conversation_legal_hold_set
 from compliance.services.audit import search_audit_create
 from compliance.services.lexicon import term_create, term_update, text_check
-from rm_portal.api.exceptions import Conflict
+from rm_portal.core.errors import Conflict
 from rm_portal.org.access import get_scoped_or_404, scope
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
@@ -228,7 +228,7 @@ def terms(request: HttpRequest) -> HttpResponse:
             try:
                 term_create(by=request.user, **form.cleaned_data)
             except Conflict as error:
-                form.add_error("term", str(error.detail))
+                form.add_error("term", error.message)
             else:
                 flash.success(request, _("已添加，数秒内在所有服务生效"))
                 return redirect("compliance:terms")
@@ -256,7 +256,7 @@ def term_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             term_update(target=term, by=request.user, **form.cleaned_data)
         except Conflict as error:
-            form.add_error("term", str(error.detail))
+            form.add_error("term", error.message)
         else:
             flash.success(request, _("已保存"))
             return redirect("compliance:terms")

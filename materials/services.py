@@ -29,7 +29,7 @@ from materials.models import (
 )
 from materials.placeholders import PLACEHOLDERS, fill, unknown_placeholders, values_for
 from materials.uploads import Checked, check_attachment, check_image
-from rm_portal.api.exceptions import Conflict
+from rm_portal.core.errors import Conflict
 from rm_portal.customers.models import Customer
 from rm_portal.customers.services import timeline_record
 from rm_portal.org.models import Branch

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from rm_portal.org.models import Role, Staff
 from rm_portal.org.services import token_issue
 from tests.factories import PASSWORD, BranchFactory, StaffFactory
+from tests.openapi import check_response, checked_operations, operations
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -92,9 +93,20 @@ def password() -> str:
     return PASSWORD
 
 
+class CheckedClient(APIClient):
+    """An API client whose every response under /api/v1/ must be one the OpenAPI document describes."""
+
+    def request(self, **kwargs):  # type: ignore[no-untyped-def]
+        response = super().request(**kwargs)
+        path = kwargs.get("PATH_INFO", "")
+        if path.startswith("/api/v1/"):
+            check_response(kwargs.get("REQUEST_METHOD", "GET").lower(), path, response)
+        return response
+
+
 @pytest.fixture
 def anon() -> APIClient:
-    return APIClient()
+    return CheckedClient()
 
 
 @pytest.fixture
@@ -102,7 +114,7 @@ def api() -> Callable[..., APIClient]:
     """`api(user)`: a client that authenticates the way a phone app does, with a real token."""
 
     def make(user=None) -> APIClient:  # type: ignore[no-untyped-def]
-        client = APIClient()
+        client = CheckedClient()
         if user is not None:
             client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
         return client
@@ -142,3 +154,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         for name, c in counts.items()
     )
     terminalreporter.write_line(f"environment: database={database} broker={broker}; {parts}")
+    if checked_operations:
+        unchecked = sorted(set(operations()) - checked_operations, key=lambda op: (op[1], op[0]))
+        terminalreporter.write_line(
+            f"openapi: {len(checked_operations)} operations answered 2xx and matched the document; "
+            f"{len(unchecked)} were not exercised"
+            + "".join(f"\n   not exercised: {method.upper()} {path}" for method, path in unchecked)
+        )

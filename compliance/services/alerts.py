@@ -9,7 +9,7 @@ from django.urls import reverse
 from compliance.matching import Hit
 from compliance.matching.lexicon import SEVERITY_RANK
 from compliance.models import Alert, AlertDisposition, AlertStatus, Message, Severity
-from rm_portal.api.exceptions import Conflict
+from rm_portal.core.errors import Conflict
 from rm_portal.notifications.services import notify
 from rm_portal.org.models import Role, Staff
 

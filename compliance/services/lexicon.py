@@ -17,7 +17,7 @@ from django.db.models import F
 
 from compliance.matching import Hit, Lexicon, TermSpec
 from compliance.models import LexiconVersion, Severity, Term
-from rm_portal.api.exceptions import Conflict
+from rm_portal.core.errors import Conflict
 
 VERSION_KEY = "compliance:lexicon-version"
 VERSION_TTL = 2  # seconds a process may keep using a lexicon after an edit elsewhere

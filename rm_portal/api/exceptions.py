@@ -4,26 +4,22 @@ from __future__ import annotations
 
 import logging
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
 
+from rm_portal.core.errors import DomainError
+
 logger = logging.getLogger("rm_portal.api")
 
 
-class Conflict(exceptions.APIException):
-    """The request is valid but the object is in a state that forbids it (done twice, say)."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-def handler(exc: Exception, context: dict) -> Response:
+def handler(exc: Exception, context: dict[str, object]) -> Response:
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": _("请求体过大")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, TooManyFieldsSent):
@@ -34,8 +30,6 @@ def handler(exc: Exception, context: dict) -> Response:
         )
     if isinstance(exc, SuspiciousOperation):
         return Response({"detail": _("请求无效")}, status=status.HTTP_400_BAD_REQUEST)
-    if isinstance(exc, (Http404, DjangoPermissionDenied)):
-        return drf_handler(exc, context)
     response = drf_handler(exc, context)
     if response is not None:
         return response
@@ -48,10 +42,10 @@ def _json(status_code: int, detail: str) -> JsonResponse:
     return JsonResponse({"detail": detail}, status=status_code, json_dumps_params={"ensure_ascii": False})
 
 
-def api_or_page(api_view, page_view):  # type: ignore[no-untyped-def]
+def api_or_page(api_view, page_view):
     """Django's error handlers, split by path: JSON under /api/, a page elsewhere."""
 
-    def view(request: HttpRequest, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+    def view(request: HttpRequest, *args: object, **kwargs: object):
         if request.path.startswith("/api/"):
             return api_view(request)
         return page_view(request, *args, **kwargs)

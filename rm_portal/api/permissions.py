@@ -13,7 +13,7 @@ class IsActiveStaff(BasePermission):
 
     message = "您的账号未开通客户经理工作台"
 
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and role_of(request.user))
 
 
@@ -21,7 +21,7 @@ class _HasRole(IsActiveStaff):
     roles: frozenset[str] = frozenset()
     message = "您的角色无权访问该功能"
 
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request, view) -> bool:
         return role_of(request.user) in self.roles
 
 
@@ -45,7 +45,7 @@ class ReadAllWriteRoles(BasePermission):
     write_roles: frozenset[str] = frozenset()
     message = "您的角色无权修改该内容"
 
-    def has_permission(self, request, view) -> bool:  # type: ignore[no-untyped-def]
+    def has_permission(self, request, view) -> bool:
         role = role_of(request.user)
         if role is None:
             return False

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
-from rm_portal.api.exceptions import Conflict
 from rm_portal.api.inputs import validated
 from rm_portal.checklists.inputs import TemplateIn
 from rm_portal.checklists.models import (
@@ -31,6 +30,7 @@ from rm_portal.checklists.models import (
     TemplateItem,
 )
 from rm_portal.checklists.photos import photo_process
+from rm_portal.core.errors import Conflict
 from rm_portal.notifications.services import notify
 from rm_portal.org.models import Branch, Role, Staff
 

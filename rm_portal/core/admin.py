@@ -9,5 +9,5 @@ class JobAdmin(admin.ModelAdmin):
     list_filter = ["kind", "state"]
     readonly_fields = [f.name for f in Job._meta.fields]
 
-    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request) -> bool:
         return False

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from rm_portal.api.permissions import IsHeadOffice
 from rm_portal.core.models import Job
+from rm_portal.core.requests import AuthedRequest
 from rm_portal.core.services import job_create
 from rm_portal.core.tasks import job_selfcheck
 from rm_portal.org.access import get_scoped_or_404
@@ -42,7 +43,7 @@ class WorkerSelfCheckApi(APIView):
     permission_classes = [IsHeadOffice]
 
     @extend_schema(request=None, responses={202: JobOut})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         job = job_create(owner=request.user, kind="selfcheck", total=1)
         transaction.on_commit(lambda: job_selfcheck.delay(job.pk))
         return Response({"job": job.pk}, status=status.HTTP_202_ACCEPTED)

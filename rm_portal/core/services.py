@@ -22,7 +22,7 @@ def job_start(*, job_id: int, total: int | None = None) -> None:
     Job.objects.filter(pk=job_id).update(**fields)
 
 
-def job_progress(*, job_id: int, processed: int, errors: list[dict] | None = None) -> None:
+def job_progress(*, job_id: int, processed: int, errors: list[dict[str, object]] | None = None) -> None:
     """Record progress; new errors are appended, capped so the row stays small."""
     if errors:
         job = Job.objects.only("errors").get(pk=job_id)
@@ -32,7 +32,7 @@ def job_progress(*, job_id: int, processed: int, errors: list[dict] | None = Non
         Job.objects.filter(pk=job_id).update(processed=processed)
 
 
-def job_finish(*, job_id: int, result: dict | None = None) -> None:
+def job_finish(*, job_id: int, result: dict[str, object] | None = None) -> None:
     Job.objects.filter(pk=job_id).update(
         state=Job.State.DONE, finished_at=timezone.now(), result=result or {}
     )

@@ -9,10 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rm_portal.api.exceptions import Conflict
 from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
+from rm_portal.core.errors import Conflict
 from rm_portal.customers.masking import mask_phone
 from rm_portal.opportunities import schema, selectors
 from rm_portal.opportunities.models import Opportunity, OpportunityRule

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rm_portal.api.exceptions import Conflict
+from rm_portal.core.errors import Conflict
 from rm_portal.customers.masking import mask_phone
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
@@ -23,6 +23,7 @@ from rm_portal.opportunities.services.execution import opportunity_complete, opp
 from rm_portal.org.access import staff_of
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
 
 PAGE_SIZE = 30
 TABS = [
@@ -99,7 +100,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "；".join(error.messages))
         return redirect("opportunities:detail", pk=pk)
     except Conflict as error:
-        messages.error(request, str(error.detail))
+        show_error(request, error)
         return redirect("opportunities:detail", pk=pk)
     messages.success(request, _("已记录结果"))
     return redirect("opportunities:inbox")
@@ -128,7 +129,7 @@ def review(request: HttpRequest, pk: int) -> HttpResponse:
             comment=request.POST.get("comment", "").strip()[:500],
         )
     except Conflict as error:
-        messages.error(request, str(error.detail))
+        show_error(request, error)
         return redirect("opportunities:review")
     messages.success(request, _("检视已保存"))
     return redirect("opportunities:review")

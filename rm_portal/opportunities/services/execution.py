@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rm_portal.api.exceptions import Conflict
+from rm_portal.core.errors import Conflict
 from rm_portal.customers.services import timeline_record
 from rm_portal.notifications.services import notify
 from rm_portal.opportunities.models import Opportunity

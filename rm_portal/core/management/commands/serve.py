@@ -25,7 +25,7 @@ from rm_portal.org.seed import PEOPLE
 class Command(BaseCommand):
     help = "Serve the app, the API, the background worker and the scheduler."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--web-workers", type=int, default=2)
