@@ -11,9 +11,19 @@ PG_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 REDIS=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 # Tests get their own file broker, so a `make run` on the same machine never takes their tasks.
 export RM_BROKER_DIR=${RM_BROKER_DIR:-$PWD/var/test-broker}
+# One pytest process per core (pytest-xdist); TEST_WORKERS=0 runs in one process.
+WORKERS=${TEST_WORKERS:-$(nproc 2>/dev/null || echo 1)}
+PARALLEL=()
+if [[ $WORKERS -gt 1 ]]; then PARALLEL=(-n "$WORKERS" --dist loadgroup); fi
+# Outside CI the test databases are kept between runs (new migrations are still applied).
+REUSE=()
+if [[ $CI != true ]]; then REUSE=(--reuse-db); fi
+
+# A run of the whole suite must exercise every operation of the OpenAPI document.
+if [[ $# -eq 0 ]]; then export RM_REQUIRE_EVERY_OPERATION=1; fi
 
 echo "== pass 1 of 2: embedded default (SQLite, file broker, browser)"
-env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -m "not postgres and not redis" "$@"
+env -u DATABASE_URL -u REDIS_URL "$PY" -m pytest "${PARALLEL[@]}" "${REUSE[@]}" -m "not postgres and not redis" "$@"
 
 reachable() {
   "$PY" - "$PG_URL" "$REDIS" <<'PYEOF'
@@ -38,4 +48,4 @@ if ! reachable; then
   exit 0
 fi
 DATABASE_URL=$PG_URL REDIS_URL=$REDIS DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
-  "$PY" -m pytest -m "not browser" "$@"
+  "$PY" -m pytest "${PARALLEL[@]}" "${REUSE[@]}" -m "not browser" "$@"

@@ -17,7 +17,8 @@ from rm_portal.core.models import Heartbeat, Job
 from rm_portal.core.services import job_create
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+# One xdist worker runs these in turn: each starts a real Celery worker.
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("worker")]
 
 
 @pytest.fixture
