@@ -267,7 +267,7 @@ def material_update(
 
 
 class ShareRefused(Conflict):
-    default_detail = _("不符合适当性或营销授权要求")
+    default_message = _("不符合适当性或营销授权要求")
 
 
 def gate_failures(*, material: Material, customer: Customer | None) -> list[tuple[str, str]]:
@@ -336,14 +336,10 @@ def share_create(
         rules = [r for r, _reason in failures]
         reasons = [reason for _rule, reason in failures]
         if not override_reason.strip():
-            raise ShareRefused({"detail": "；".join(reasons), "rule": rules[0], "rules": rules})
+            raise ShareRefused("；".join(reasons), data={"rule": rules[0], "rules": rules})
         if not material.allow_override:
             raise ShareRefused(
-                {
-                    "detail": "；".join([*reasons, _("总行未允许该产品越权转发")]),
-                    "rule": rules[0],
-                    "rules": rules,
-                }
+                "；".join([*reasons, _("总行未允许该产品越权转发")]), data={"rule": rules[0], "rules": rules}
             )
         rule = "override"
     share = ShareToken.objects.create(

@@ -20,10 +20,12 @@ from materials.models import Kind, MarketingCategory, Material, RiskLevel, Share
 from materials.placeholders import PLACEHOLDERS, fill, values_for
 from materials.selectors import customer_for_share, material_for, material_list, share_stats
 from materials.services import material_create, material_update, share_create, share_text, view_record
+from rm_portal.core.errors import DomainError
 from rm_portal.org.access import staff_of
 from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -176,9 +178,8 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except Http404:
             messages.error(request, _("客户不存在，或不是您管户的客户"))
-        except APIException as exc:
-            detail = exc.detail.get("detail") if isinstance(exc.detail, dict) else exc.detail
-            messages.error(request, str(detail))
+        except DomainError as exc:
+            show_error(request, exc)
             context["refused"] = True
         else:
             url = landing_url(request, share.token)

@@ -27,7 +27,15 @@ class DomainError(Exception):
     code = "invalid"
     default_message: Message = _("请求无效")
 
-    def __init__(self, message: Message | None = None, *, fields: FieldErrors | None = None) -> None:
+    def __init__(
+        self,
+        message: Message | None = None,
+        *,
+        fields: FieldErrors | None = None,
+        data: Mapping[str, object] | None = None,
+    ) -> None:
+        # `data`: machine-readable keys a client acts on (which rule refused), beside the words.
+        self.data = dict(data or {})
         self.fields: dict[str, list[str]] = {
             name: [str(m) for m in ([errors] if isinstance(errors, str | Promise) else errors)]
             for name, errors in (fields or {}).items()
@@ -46,7 +54,7 @@ class DomainError(Exception):
 
     def as_dict(self) -> dict[str, object]:
         """The JSON body: `{"detail"}`, field errors `{"field": ["…"]}`, or both."""
-        body: dict[str, object] = dict(self.fields)
+        body: dict[str, object] = {**self.data, **self.fields}
         if self.message:
             body["detail"] = self.message
         return body
