@@ -105,6 +105,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "rm_portal.urls"
+CSRF_FAILURE_VIEW = "rm_portal.api.exceptions.csrf_failure"
 WSGI_APPLICATION = "rm_portal.wsgi.application"
 
 TEMPLATES = [
@@ -257,7 +258,7 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rm_portal.org.authentication.ExpiringTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "rm_portal.api.session.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rm_portal.api.permissions.IsActiveStaff"],
     "DEFAULT_PAGINATION_CLASS": "rm_portal.api.pagination.Pagination",

@@ -15,7 +15,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/", include("rm_portal.api.urls")),
-    re_path(r"^api/", exceptions.api_404),  # an unknown API URL is a JSON 404, never a page
+    re_path(r"^api/", exceptions.api_unknown),  # an unknown API URL is a JSON 404, never a page
     path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", web_views.healthz, name="healthz"),
     path("checklists/", include("rm_portal.checklists.urls")),

@@ -6,8 +6,10 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import csrf as csrf_views
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_handler
@@ -53,8 +55,22 @@ def api_or_page(api_view, page_view):
     return view
 
 
-def api_404(request: HttpRequest) -> JsonResponse:
+def api_404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return _json(404, _("未找到"))
+
+
+@csrf_exempt
+def api_unknown(request: HttpRequest) -> JsonResponse:
+    """An /api/ URL that resolves to nothing: a JSON 404 for every method. CSRF-exempt because
+    there is nothing here to protect, and a POST must not be answered with the CSRF page."""
+    return api_404(request)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's CSRF refusal: JSON under /api/ (a session client without the token), a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _json(403, _("CSRF 校验失败：请使用令牌认证，或带上 CSRF 令牌"))
+    return csrf_views.csrf_failure(request, reason=reason)
 
 
 def api_400(request: HttpRequest) -> JsonResponse:

@@ -86,3 +86,29 @@ def test_healthz_reports_the_database(client, db):
     r = client.get("/healthz")
     assert r.status_code == 200
     assert r.json()["database"] == "ok"
+
+
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ["/api/v1/opportunities/abc/complete/", "/api/v1/nothing/", "/api/x"])
+def test_a_write_to_an_api_url_that_does_not_resolve_is_a_json_404_not_the_csrf_page(db, method, path):
+    client = Client(enforce_csrf_checks=True)
+    r = getattr(client, method)(path, data="{}", content_type="application/json")
+    assert r.status_code == 404
+    assert r.json() == {"detail": "未找到"}
+
+
+def test_a_session_client_without_the_csrf_token_is_told_in_json(db, rm01a):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rm01a)
+    r = client.post("/api/v1/auth/logout/", data="{}", content_type="application/json")
+    assert r.status_code == 403
+    assert r["Content-Type"].startswith("application/json")
+    assert r.json() == {"detail": "CSRF 校验失败：请使用令牌认证，或带上 CSRF 令牌"}
+
+
+def test_a_page_without_the_csrf_token_still_gets_the_page(db, rm01a):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(rm01a)
+    r = client.post("/i18n/setlang/", {"language": "en"})
+    assert r.status_code == 403
+    assert r["Content-Type"].startswith("text/html")
