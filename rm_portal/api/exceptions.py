@@ -6,7 +6,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import csrf as csrf_views
 from django.views.decorators.csrf import csrf_exempt
@@ -22,6 +22,10 @@ logger = logging.getLogger("rm_portal.api")
 def handler(exc: Exception, context: dict[str, object]) -> Response:
     if isinstance(exc, DomainError):
         return Response(exc.as_dict(), status=exc.status)
+    if isinstance(exc, Http404):
+        # Django's text names the model ("No ChecklistRun matches the given query."): say only
+        # what the caller may know, the same for "missing" and "not yours".
+        return Response({"detail": _("未找到")}, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": _("请求体过大")}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, TooManyFieldsSent):

@@ -112,3 +112,10 @@ def test_a_page_without_the_csrf_token_still_gets_the_page(db, rm01a):
     r = client.post("/i18n/setlang/", {"language": "en"})
     assert r.status_code == 403
     assert r["Content-Type"].startswith("text/html")
+
+
+def test_a_missing_object_is_a_chinese_404_that_names_no_internal_model(api, rm01a):
+    for path in ("/api/v1/jobs/999999/", "/api/v1/checklists/runs/999999/", "/api/v1/opportunities/999999/"):
+        r = api(rm01a).get(path)
+        assert r.status_code == 404, path
+        assert r.json() == {"detail": "未找到"}, path
