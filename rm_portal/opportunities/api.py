@@ -42,8 +42,7 @@ def query(serializer_class: type[serializers.Serializer[Any]], request: AuthedRe
     return dict(serializer.validated_data)
 
 
-class RuleIn(serializers.Serializer[Any]):
-    code = serializers.SlugField(max_length=64)
+class RuleFieldsIn(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100)
     kind = RuleKindField()
     condition = serializers.CharField(max_length=2000)
@@ -54,8 +53,12 @@ class RuleIn(serializers.Serializer[Any]):
     active = serializers.BooleanField(required=False)
 
 
-class RuleUpdateIn(RuleIn):
-    code = None  # type: ignore[assignment]  # the code names the rule in URLs; it never changes
+class RuleIn(RuleFieldsIn):
+    code = serializers.SlugField(max_length=64)
+
+
+class RuleUpdateIn(RuleFieldsIn):
+    """Any field but `code`: the code names the rule in URLs; it never changes."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

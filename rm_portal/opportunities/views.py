@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rm_portal.core.errors import DomainError
+from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
 from rm_portal.opportunities import selectors
@@ -65,9 +65,9 @@ class ReviewForm(forms.Form):
     comment = forms.CharField(max_length=500, required=False)
 
 
-def _form_refused(request: AuthedHttpRequest, form: forms.Form) -> None:
-    """A form the page's own markup rendered: its errors go back as one flash message."""
-    messages.error(request, "；".join(str(e) for errors in form.errors.values() for e in errors))
+def _refusal(form: forms.Form) -> Invalid:
+    """A form the page's own markup rendered: its errors, shown by show_error as one flash message."""
+    return Invalid(fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD)
@@ -113,7 +113,7 @@ def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_to_work_for(request.user, pk)
     form = CompleteForm(request.POST)
     if not form.is_valid():
-        _form_refused(request, form)
+        show_error(request, _refusal(form))
         return redirect("opportunities:detail", pk=pk)
     try:
         opportunity_complete(
@@ -143,7 +143,7 @@ def review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_for(request.user, pk)
     form = ReviewForm(request.POST)
     if not form.is_valid():
-        _form_refused(request, form)
+        show_error(request, _refusal(form))
         return redirect("opportunities:review")
     try:
         opportunity_review(

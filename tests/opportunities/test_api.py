@@ -26,7 +26,7 @@ RULE = {
 
 
 @pytest.fixture
-def generated(world):  # type: ignore[no-untyped-def]
+def generated(world):
     rule()
     opportunity_rules_run()
     return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
@@ -102,7 +102,8 @@ def test_run_on_demand_is_for_head_office_and_idempotent(api, world, hq_admin, l
         api(hq_admin).post("/api/v1/opportunity-rules/td7/run/", {"x": 1}, format="json").status_code == 400
     )
     OpportunityRule.objects.update(active=False)
-    assert api(hq_admin).post("/api/v1/opportunity-rules/td7/run/").status_code == 409
+    refused = api(hq_admin).post("/api/v1/opportunity-rules/td7/run/")
+    assert refused.status_code == 409 and refused.json() == {"detail": "规则未启用"}
 
 
 # ---- list and detail ------------------------------------------------------------------------
@@ -278,6 +279,23 @@ def test_leaderboard_for_the_branch_and_the_bank(api, generated, rm01a, rm01b, r
     )
     assert api(rm01a).get("/api/v1/opportunity-stats/leaderboard/?scope=x").status_code == 400
     assert api(compliance).get("/api/v1/opportunity-stats/leaderboard/").status_code == 403
+
+
+def test_head_office_picks_the_branch_of_the_leaderboard(api, generated, rm01a, hq_admin):
+    opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
+    url = "/api/v1/opportunity-stats/leaderboard/"
+    picked = api(hq_admin).get(f"{url}?branch=B02").json()["results"]
+    assert [r["username"] for r in picked] == ["rm02a"] and picked[0]["branch"] == {
+        "code": "B02",
+        "name": "城西支行",
+    }
+    assert [r["username"] for r in api(rm01a).get(f"{url}?branch=B02").json()["results"]] == [
+        "rm01a",
+        "rm01b",
+    ]
+    assert api(hq_admin).get(f"{url}?branch=NOPE").status_code == 404
+    too_long = api(hq_admin).get(f"{url}?branch={'B' * 17}")
+    assert too_long.status_code == 400 and "branch" in too_long.json()
 
 
 def test_the_handover_endpoint_moves_open_opportunities_to_the_successor(
