@@ -1,93 +1,50 @@
+"""The opportunities API: parse → access → service → render, every response through serializers.py."""
+
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
-from rm_portal.core.errors import Conflict
-from rm_portal.customers.masking import mask_phone
-from rm_portal.opportunities import schema, selectors
-from rm_portal.opportunities.models import Opportunity, OpportunityRule
+from rm_portal.core.requests import AuthedRequest
+from rm_portal.opportunities import selectors
+from rm_portal.opportunities.models import Opportunity
+from rm_portal.opportunities.serializers import (
+    LeaderboardOut,
+    OpportunityOut,
+    RuleKindField,
+    RuleOut,
+    RuleRunOut,
+    RulesStatsOut,
+    RuleStatsOut,
+)
 from rm_portal.opportunities.services.execution import MAX_AMOUNT, opportunity_complete, opportunity_review
-from rm_portal.opportunities.services.generation import opportunity_rules_run
+from rm_portal.opportunities.services.generation import opportunity_rule_run
 from rm_portal.opportunities.services.rules import opportunity_rule_create, opportunity_rule_update
-from rm_portal.org.access import staff_of
-from rm_portal.org.models import Branch, Role
+from rm_portal.org.models import Role
 
 Workers = roles(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 Leads = roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 Assignees = roles(Role.RM, Role.BRANCH_LEAD)
 
 
-def _person(user) -> dict | None:  # type: ignore[no-untyped-def]
-    if user is None:
-        return None
-    staff = getattr(user, "staff", None)
-    return {"username": user.username, "display_name": staff.name if staff else user.username}
+def query(serializer_class: type[serializers.Serializer[Any]], request: AuthedRequest) -> dict[str, Any]:
+    """Query parameters through a serializer: a bad value is a 400 naming the parameter. Unknown
+    parameters are left alone (`page`, `page_size` and cache busters ride along)."""
+    serializer = serializer_class(data=request.query_params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
 
 
-def rule_out(rule: OpportunityRule) -> dict:
-    return {
-        "code": rule.code,
-        "name": rule.name,
-        "kind": rule.kind,
-        "condition": rule.condition,
-        "script": rule.script,
-        "due_days": rule.due_days,
-        "cooldown_days": rule.cooldown_days,
-        "priority": rule.priority,
-        "active": rule.active,
-        "last_run_at": rule.last_run_at,
-    }
-
-
-def opportunity_out(opportunity: Opportunity) -> dict:
-    customer = opportunity.customer
-    return {
-        "id": opportunity.pk,
-        "rule": {
-            "code": opportunity.rule.code,
-            "name": opportunity.rule.name,
-            "kind": opportunity.rule.kind,
-            "priority": opportunity.rule.priority,
-        },
-        "customer": {"cust_no": customer.cust_no, "name": customer.name, "phone": mask_phone(customer.phone)},
-        "assignee": _person(opportunity.assignee),
-        "branch": {"code": opportunity.branch.code, "name": opportunity.branch.name},
-        "status": opportunity.status,
-        "overdue": opportunity.is_overdue,
-        "outcome": opportunity.outcome or None,
-        "note": opportunity.note,
-        "amount": str(opportunity.amount) if opportunity.amount is not None else None,
-        "script": opportunity.script,
-        "reason": opportunity.reason,
-        "reason_text": selectors.reason_words(opportunity.reason),
-        "created_at": opportunity.created_at,
-        "due_at": opportunity.due_at,
-        "completed_at": opportunity.completed_at,
-        "review": None
-        if opportunity.reviewed_at is None
-        else {
-            "accurate": opportunity.accurate,
-            "comment": opportunity.review_comment,
-            "reviewer": _person(opportunity.reviewer),
-            "reviewed_at": opportunity.reviewed_at,
-        },
-    }
-
-
-class RuleIn(serializers.Serializer):
-    code = serializers.SlugField(max_length=64)
+class RuleFieldsIn(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100)
-    kind = schema.RuleKindField()
+    kind = RuleKindField()
     condition = serializers.CharField(max_length=2000)
     script = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     due_days = serializers.IntegerField(min_value=1, max_value=365, required=False)
@@ -96,10 +53,14 @@ class RuleIn(serializers.Serializer):
     active = serializers.BooleanField(required=False)
 
 
-class RuleUpdateIn(RuleIn):
-    code = None  # the code names the rule in URLs; it never changes
+class RuleIn(RuleFieldsIn):
+    code = serializers.SlugField(max_length=64)
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+
+class RuleUpdateIn(RuleFieldsIn):
+    """Any field but `code`: the code names the rule in URLs; it never changes."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.required = False
@@ -109,69 +70,70 @@ class RuleListApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
     pagination_class = Pagination  # for the schema only: get() paginates explicitly
 
-    @extend_schema(operation_id="v1_opportunity_rules_list", responses=schema.RuleOut(many=True))
-    def get(self, request: Request) -> Response:
+    @extend_schema(operation_id="v1_opportunity_rules_list", responses=RuleOut(many=True))
+    def get(self, request: AuthedRequest) -> Response:
         paginator = Pagination()
-        page = paginator.paginate_queryset(OpportunityRule.objects.all(), request, view=self)
-        return paginator.get_paginated_response([rule_out(rule) for rule in page])
+        page = paginator.paginate_queryset(selectors.rule_list(user=request.user), request, view=self)
+        return paginator.get_paginated_response(RuleOut(page, many=True).data)
 
-    @extend_schema(
-        operation_id="v1_opportunity_rules_create", request=RuleIn, responses={201: schema.RuleOut}
-    )
-    def post(self, request: Request) -> Response:
+    @extend_schema(operation_id="v1_opportunity_rules_create", request=RuleIn, responses={201: RuleOut})
+    def post(self, request: AuthedRequest) -> Response:
         data = validated(RuleIn, request.data)
         rule = opportunity_rule_create(**data)
-        return Response(rule_out(rule), status=status.HTTP_201_CREATED)
+        return Response(RuleOut(rule).data, status=status.HTTP_201_CREATED)
 
 
 class RuleDetailApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
-    @extend_schema(operation_id="v1_opportunity_rules_retrieve", responses=schema.RuleOut)
-    def get(self, request: Request, code: str) -> Response:
-        return Response(rule_out(get_object_or_404(OpportunityRule, code=code)))
+    @extend_schema(operation_id="v1_opportunity_rules_retrieve", responses=RuleOut)
+    def get(self, request: AuthedRequest, code: str) -> Response:
+        return Response(RuleOut(selectors.rule_for(request.user, code)).data)
 
     @extend_schema(
-        operation_id="v1_opportunity_rules_partial_update", request=RuleUpdateIn, responses=schema.RuleOut
+        operation_id="v1_opportunity_rules_partial_update", request=RuleUpdateIn, responses=RuleOut
     )
-    def patch(self, request: Request, code: str) -> Response:
+    def patch(self, request: AuthedRequest, code: str) -> Response:
         data = validated(RuleUpdateIn, request.data)
-        rule = get_object_or_404(OpportunityRule, code=code)
-        return Response(rule_out(opportunity_rule_update(rule=rule, **data)))
+        rule = selectors.rule_for(request.user, code)
+        return Response(RuleOut(opportunity_rule_update(rule=rule, **data)).data)
 
 
 class RuleRunApi(APIView):
+    """Run one rule now. An inactive rule is refused with a 409."""
+
     permission_classes = [IsHeadOffice]
 
-    @extend_schema(
-        request=None,
-        responses={200: schema.RuleRunOut, 409: OpenApiResponse(description="the rule is not active")},
-    )
-    def post(self, request: Request, code: str) -> Response:
+    @extend_schema(request=None, responses=RuleRunOut)
+    def post(self, request: AuthedRequest, code: str) -> Response:
         if request.data:
             validated(serializers.Serializer, request.data)  # no fields: anything sent is unknown
-        rule = get_object_or_404(OpportunityRule, code=code)
-        if not rule.active:
-            raise Conflict(_("规则未启用"))
-        created = opportunity_rules_run(rules=[rule])[rule.code]
-        return Response({"created": created})
+        rule = selectors.rule_for(request.user, code)
+        return Response(RuleRunOut({"created": opportunity_rule_run(rule=rule)}).data)
 
 
 class RuleStatsApi(APIView):
     permission_classes = [Leads]
 
-    @extend_schema(responses=schema.RuleStatsOut)
-    def get(self, request: Request, code: str) -> Response:
-        rule = get_object_or_404(OpportunityRule, code=code)
-        return Response(selectors.rule_stats(user=request.user, rule=rule))
+    @extend_schema(responses=RuleStatsOut)
+    def get(self, request: AuthedRequest, code: str) -> Response:
+        rule = selectors.rule_for(request.user, code)
+        return Response(RuleStatsOut(selectors.rule_stats(user=request.user, rule=rule)).data)
 
 
 class RulesStatsApi(APIView):
     permission_classes = [Leads]
 
-    @extend_schema(responses=schema.RulesStatsOut)
-    def get(self, request: Request) -> Response:
-        return Response({"results": selectors.rules_stats(user=request.user)})
+    @extend_schema(responses=RulesStatsOut)
+    def get(self, request: AuthedRequest) -> Response:
+        return Response(RulesStatsOut({"results": selectors.rules_stats(user=request.user)}).data)
+
+
+class LeaderboardQuery(serializers.Serializer[Any]):
+    scope = serializers.ChoiceField(choices=selectors.LEADERBOARD_SCOPES, default="branch")
+    branch = serializers.CharField(
+        max_length=16, required=False, help_text="a branch code; head office only, with scope=branch"
+    )
 
 
 class LeaderboardApi(APIView):
@@ -180,25 +142,17 @@ class LeaderboardApi(APIView):
 
     permission_classes = [Workers]
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("scope", str, enum=["branch", "bank"], default="branch"),
-            OpenApiParameter("branch", str, description="a branch code; head office only, with scope=branch"),
-        ],
-        responses=schema.LeaderboardOut,
-    )
-    def get(self, request: Request) -> Response:
-        scope_name = request.query_params.get("scope", "branch")
-        if scope_name not in ("branch", "bank"):
-            raise ValidationError({"scope": [_("应为 branch 或 bank")]})
-        branch_id = None
-        staff = staff_of(request.user)
-        if scope_name == "branch":
-            branch_id = staff.branch_id
-            code = request.query_params.get("branch")
-            if code and staff.role == Role.HEAD_OFFICE:
-                branch_id = get_object_or_404(Branch, code=code[:16]).pk
-        return Response({"scope": scope_name, "results": selectors.leaderboard(branch_id=branch_id)})
+    @extend_schema(parameters=[LeaderboardQuery], responses=LeaderboardOut)
+    def get(self, request: AuthedRequest) -> Response:
+        wanted = query(LeaderboardQuery, request)
+        board = selectors.leaderboard(
+            user=request.user, scope_name=wanted["scope"], branch_code=wanted.get("branch", "")
+        )
+        return Response(LeaderboardOut(board).data)
+
+
+class OpportunityListQuery(serializers.Serializer[Any]):
+    status = serializers.ChoiceField(choices=selectors.STATUSES, default="open")
 
 
 class OpportunityListApi(APIView):
@@ -207,29 +161,27 @@ class OpportunityListApi(APIView):
 
     @extend_schema(
         operation_id="v1_opportunities_list",
-        parameters=[OpenApiParameter("status", str, enum=list(selectors.STATUSES), default="open")],
-        responses=schema.OpportunityOut(many=True),
+        parameters=[OpportunityListQuery],
+        responses=OpportunityOut(many=True),
     )
-    def get(self, request: Request) -> Response:
-        wanted = request.query_params.get("status", "open")
-        if wanted not in selectors.STATUSES:
-            raise ValidationError({"status": [_("应为 open、overdue 或 done")]})
+    def get(self, request: AuthedRequest) -> Response:
+        wanted = query(OpportunityListQuery, request)
         paginator = Pagination()
         page = paginator.paginate_queryset(
-            selectors.opportunity_list(user=request.user, status=wanted), request, view=self
+            selectors.opportunity_list(user=request.user, status=wanted["status"]), request, view=self
         )
-        return paginator.get_paginated_response([opportunity_out(o) for o in page])
+        return paginator.get_paginated_response(OpportunityOut(page, many=True).data)
 
 
 class OpportunityDetailApi(APIView):
     permission_classes = [Workers]
 
-    @extend_schema(operation_id="v1_opportunities_retrieve", responses=schema.OpportunityOut)
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(opportunity_out(selectors.opportunity_for(user=request.user, pk=pk)))
+    @extend_schema(operation_id="v1_opportunities_retrieve", responses=OpportunityOut)
+    def get(self, request: AuthedRequest, pk: int) -> Response:
+        return Response(OpportunityOut(selectors.opportunity_for(request.user, pk)).data)
 
 
-class CompleteIn(serializers.Serializer):
+class CompleteIn(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=Opportunity.Outcome.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     amount = serializers.DecimalField(
@@ -238,17 +190,19 @@ class CompleteIn(serializers.Serializer):
 
 
 class OpportunityCompleteApi(APIView):
+    """Only the assignee completes (the branch lead for the ownerless queue); anyone else gets 404."""
+
     permission_classes = [Assignees]
 
-    @extend_schema(request=CompleteIn, responses=schema.OpportunityOut)
-    def post(self, request: Request, pk: int) -> Response:
+    @extend_schema(request=CompleteIn, responses=OpportunityOut)
+    def post(self, request: AuthedRequest, pk: int) -> Response:
         data = validated(CompleteIn, request.data)
-        opportunity = selectors.opportunity_for_assignee(user=request.user, pk=pk)
-        opportunity = opportunity_complete(opportunity=opportunity, by=request.user, **data)
-        return Response(opportunity_out(selectors.opportunity_for(user=request.user, pk=opportunity.pk)))
+        opportunity = selectors.opportunity_to_work_for(request.user, pk)
+        opportunity_complete(opportunity=opportunity, by=request.user, **data)
+        return Response(OpportunityOut(selectors.opportunity_for(request.user, pk)).data)
 
 
-class ReviewIn(serializers.Serializer):
+class ReviewIn(serializers.Serializer[Any]):
     accurate = serializers.BooleanField()
     comment = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
@@ -256,9 +210,9 @@ class ReviewIn(serializers.Serializer):
 class OpportunityReviewApi(APIView):
     permission_classes = [IsBranchLead]
 
-    @extend_schema(request=ReviewIn, responses=schema.OpportunityOut)
-    def post(self, request: Request, pk: int) -> Response:
+    @extend_schema(request=ReviewIn, responses=OpportunityOut)
+    def post(self, request: AuthedRequest, pk: int) -> Response:
         data = validated(ReviewIn, request.data)
-        opportunity = selectors.opportunity_for(user=request.user, pk=pk)
+        opportunity = selectors.opportunity_for(request.user, pk)
         opportunity_review(opportunity=opportunity, by=request.user, **data)
-        return Response(opportunity_out(selectors.opportunity_for(user=request.user, pk=pk)))
+        return Response(OpportunityOut(selectors.opportunity_for(request.user, pk)).data)

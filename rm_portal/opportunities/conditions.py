@@ -18,9 +18,9 @@ import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from rm_portal.core.errors import Invalid
 from rm_portal.customers.models import CustomerTag, IndicatorValues, TagChange
 from rm_portal.customers.rules import (
     Checked,
@@ -82,7 +82,7 @@ def condition_check(text: str, *, context: RuleContext | None = None) -> Conditi
     try:
         return condition_parse(text, context=context)
     except RuleError as error:
-        raise ValidationError({"condition": [error.text]}) from error
+        raise Invalid(fields={"condition": error.text}) from error
 
 
 class OpportunityCompiler(QueryCompiler):

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import string
 
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from rm_portal.core.errors import Invalid
 
 PLACEHOLDERS = {
     "customer_name": gettext_lazy("客户姓名"),
@@ -29,30 +30,25 @@ MISSING = "—"
 
 
 def script_fields(template: str) -> set[str]:
-    """The placeholders a template uses; ValidationError naming the first bad one."""
+    """The placeholders a template uses; Invalid (on the `script` field) naming the first bad one."""
     if len(template) > MAX_SCRIPT_LENGTH:
-        raise ValidationError({"script": [_("话术过长（最多 %(n)s 个字符）") % {"n": MAX_SCRIPT_LENGTH}]})
+        raise Invalid(fields={"script": _("话术过长（最多 %(n)s 个字符）") % {"n": MAX_SCRIPT_LENGTH}})
     try:
         parts = list(string.Formatter().parse(template))
     except ValueError as error:
-        raise ValidationError(
-            {"script": [_("话术中的花括号不成对（字面的花括号请写成 {{ 或 }}）：%(e)s") % {"e": error}]}
+        raise Invalid(
+            fields={"script": _("话术中的花括号不成对（字面的花括号请写成 {{ 或 }}）：%(e)s") % {"e": error}}
         ) from error
     fields: set[str] = set()
     for _literal, name, spec, conversion in parts:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
-            raise ValidationError(
-                {
-                    "script": [
-                        _("未知的占位符 {%(name)s}，可用：%(known)s")
-                        % {"name": name, "known": "、".join(f"{{{k}}}" for k in PLACEHOLDERS)}
-                    ]
-                }
-            )
+            known = "、".join(f"{{{k}}}" for k in PLACEHOLDERS)
+            message = _("未知的占位符 {%(name)s}，可用：%(known)s") % {"name": name, "known": known}
+            raise Invalid(fields={"script": message})
         if spec or conversion:
-            raise ValidationError({"script": [_("占位符 {%(name)s} 不支持格式说明") % {"name": name}]})
+            raise Invalid(fields={"script": _("占位符 {%(name)s} 不支持格式说明") % {"name": name}})
         fields.add(name)
     return fields
 

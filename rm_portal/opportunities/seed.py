@@ -7,6 +7,7 @@ opportunity (and respects cooldown), the history is added only once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib.auth.models import User
@@ -178,7 +179,9 @@ HISTORY = [
 ]
 
 
-def seed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
+def seed(*, password: str, log: Callable[[str], object], small: bool = False) -> None:
+    """`password` and `small` are the other apps' business: with the small bank's fewer customers
+    the first run simply produces fewer opportunities."""
     made = 0
     for code, name, kind, condition, script, due_days, cooldown_days, priority in RULES:
         if not OpportunityRule.objects.filter(code=code).exists():

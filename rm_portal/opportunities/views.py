@@ -1,26 +1,26 @@
 """The phone pages: the RM's inbox and detail, the lead's review queue, the stats page.
 
-They call the same selectors and services as the API; only the rendering differs."""
+They call the same access functions, selectors and services as the API; only the rendering differs."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from rm_portal.core.errors import Conflict
+from rm_portal.core.errors import DomainError, Invalid
+from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
-from rm_portal.opportunities.services.execution import opportunity_complete, opportunity_review
-from rm_portal.org.access import staff_of
+from rm_portal.opportunities.services.execution import MAX_AMOUNT, opportunity_complete, opportunity_review
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
@@ -33,8 +33,45 @@ TABS = [
 ]
 
 
+class AmountField(forms.DecimalField):
+    """An amount as a branch types it: `1,000` is a thousand."""
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(value.replace(",", "") if isinstance(value, str) else value)
+
+
+class CompleteForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Opportunity.Outcome.choices)
+    note = forms.CharField(max_length=2000, required=False)
+    amount = AmountField(
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        error_messages={"invalid": gettext_lazy("金额格式不正确")},
+    )
+
+
+class ReviewForm(forms.Form):
+    accurate = forms.TypedChoiceField(
+        choices=[("1", gettext_lazy("准确")), ("0", gettext_lazy("不准确"))],
+        coerce=lambda value: value == "1",
+        error_messages={
+            "required": gettext_lazy("请选择准确或不准确"),
+            "invalid_choice": gettext_lazy("请选择准确或不准确"),
+        },
+    )
+    comment = forms.CharField(max_length=500, required=False)
+
+
+def _refusal(form: forms.Form) -> Invalid:
+    """A form the page's own markup rendered: its errors, shown by show_error as one flash message."""
+    return Invalid(fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
+
+
 @staff_page(Role.RM, Role.BRANCH_LEAD)
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: AuthedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in selectors.STATUSES:
         status = "open"
@@ -47,23 +84,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "rows": [{"o": o, "reason": selectors.reason_words(o.reason)} for o in page.object_list],
         "counts": selectors.my_counts(user=request.user),
-        "is_lead": staff_of(request.user).role == Role.BRANCH_LEAD,
+        "is_lead": request.user.staff.role == Role.BRANCH_LEAD,
     }
     return render(request, "opportunities/inbox.html", context)
 
 
-def _can_complete(request: HttpRequest, opportunity: Opportunity) -> bool:
-    try:
-        selectors.opportunity_for_assignee(user=request.user, pk=opportunity.pk)
-    except Http404:
-        return False
-    return opportunity.status == Opportunity.Status.OPEN
-
-
 @staff_page(Role.RM, Role.BRANCH_LEAD)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    opportunity = selectors.opportunity_for(user=request.user, pk=pk)
-    can_complete = _can_complete(request, opportunity)
+def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_for(request.user, pk)
+    can_complete = selectors.opportunity_workable(request.user, opportunity)
     context = {
         "o": opportunity,
         "phone": mask_phone(opportunity.customer.phone),
@@ -71,7 +100,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "tel": opportunity.customer.phone if can_complete else "",
         "reason": selectors.reason_words(opportunity.reason),
         "can_complete": can_complete,
-        "can_review": staff_of(request.user).role == Role.BRANCH_LEAD
+        "can_review": request.user.staff.role == Role.BRANCH_LEAD
         and opportunity.status == Opportunity.Status.DONE,
         "outcomes": Opportunity.Outcome.choices,
     }
@@ -80,26 +109,21 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @staff_page(Role.RM, Role.BRANCH_LEAD)
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    opportunity = selectors.opportunity_for_assignee(user=request.user, pk=pk)
-    outcome = request.POST.get("outcome", "")
-    note = request.POST.get("note", "").strip()[:2000]
-    raw_amount = request.POST.get("amount", "").strip().replace(",", "")
-    try:
-        amount = Decimal(raw_amount).quantize(Decimal("0.01")) if raw_amount else None
-        if amount is not None and not amount.is_finite():
-            raise InvalidOperation
-    except InvalidOperation:
-        messages.error(request, _("金额格式不正确"))
+def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_to_work_for(request.user, pk)
+    form = CompleteForm(request.POST)
+    if not form.is_valid():
+        show_error(request, _refusal(form))
         return redirect("opportunities:detail", pk=pk)
     try:
         opportunity_complete(
-            opportunity=opportunity, by=request.user, outcome=outcome, note=note, amount=amount
+            opportunity=opportunity,
+            by=request.user,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"].strip(),
+            amount=form.cleaned_data["amount"],
         )
-    except ValidationError as error:
-        messages.error(request, "；".join(error.messages))
-        return redirect("opportunities:detail", pk=pk)
-    except Conflict as error:
+    except DomainError as error:
         show_error(request, error)
         return redirect("opportunities:detail", pk=pk)
     messages.success(request, _("已记录结果"))
@@ -107,7 +131,7 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_page(Role.BRANCH_LEAD)
-def review_queue(request: HttpRequest) -> HttpResponse:
+def review_queue(request: AuthedHttpRequest) -> HttpResponse:
     page = Paginator(selectors.review_queue(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"o": o, "reason": selectors.reason_words(o.reason)} for o in page.object_list]
     return render(request, "opportunities/review.html", {"page": page, "rows": rows})
@@ -115,27 +139,27 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @staff_page(Role.BRANCH_LEAD)
-def review(request: HttpRequest, pk: int) -> HttpResponse:
-    opportunity = selectors.opportunity_for(user=request.user, pk=pk)
-    verdict = request.POST.get("accurate")
-    if verdict not in ("1", "0"):
-        messages.error(request, _("请选择准确或不准确"))
+def review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    opportunity = selectors.opportunity_for(request.user, pk)
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        show_error(request, _refusal(form))
         return redirect("opportunities:review")
     try:
         opportunity_review(
             opportunity=opportunity,
             by=request.user,
-            accurate=verdict == "1",
-            comment=request.POST.get("comment", "").strip()[:500],
+            accurate=form.cleaned_data["accurate"],
+            comment=form.cleaned_data["comment"].strip(),
         )
-    except Conflict as error:
+    except DomainError as error:
         show_error(request, error)
         return redirect("opportunities:review")
     messages.success(request, _("检视已保存"))
     return redirect("opportunities:review")
 
 
-def conversion_chart(rows: list[dict]) -> dict:
+def conversion_chart(rows: list[selectors.RuleFigures]) -> dict[str, Any]:
     """Horizontal bars of conversion rate by rule, as SVG drawn on the server (viewBox 300 wide:
     rule names on the left, the bar, the percentage on the right)."""
     bar, gap, offset, width = 12, 6, 100, 160
@@ -162,8 +186,8 @@ def conversion_chart(rows: list[dict]) -> dict:
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
-def stats(request: HttpRequest) -> HttpResponse:
-    staff = staff_of(request.user)
+def stats(request: AuthedHttpRequest) -> HttpResponse:
+    staff = request.user.staff
     scope_name = request.GET.get("scope", "branch")
     if scope_name not in ("branch", "bank"):
         scope_name = "branch"
@@ -175,6 +199,6 @@ def stats(request: HttpRequest) -> HttpResponse:
         "rules": rules,
         "chart": conversion_chart(rules),
         "scope": scope_name,
-        "board": selectors.leaderboard(branch_id=staff.branch_id if scope_name == "branch" else None),
+        "board": selectors.leaderboard(user=request.user, scope_name=scope_name).results,
     }
     return render(request, "opportunities/stats.html", context)

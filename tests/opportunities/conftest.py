@@ -7,13 +7,13 @@ from tests.customers.factories import customer, indicators
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings):
     """These tests create many people; real PBKDF2 rounds are tested in tests/org."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
-def world(b01, b02, rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):  # type: ignore[no-untyped-def]
+def world(b01, b02, rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):
     """Indicators, two tags, and customers of every kind of owner:
 
     c1 rm01a  td due in 3 days, dormant      c4 rm02a (B02) td due in 5 days

@@ -26,7 +26,7 @@ RULE = {
 
 
 @pytest.fixture
-def generated(world):  # type: ignore[no-untyped-def]
+def generated(world):
     rule()
     opportunity_rules_run()
     return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
@@ -102,7 +102,8 @@ def test_run_on_demand_is_for_head_office_and_idempotent(api, world, hq_admin, l
         api(hq_admin).post("/api/v1/opportunity-rules/td7/run/", {"x": 1}, format="json").status_code == 400
     )
     OpportunityRule.objects.update(active=False)
-    assert api(hq_admin).post("/api/v1/opportunity-rules/td7/run/").status_code == 409
+    refused = api(hq_admin).post("/api/v1/opportunity-rules/td7/run/")
+    assert refused.status_code == 409 and refused.json() == {"detail": "规则未启用"}
 
 
 # ---- list and detail ------------------------------------------------------------------------
@@ -280,6 +281,23 @@ def test_leaderboard_for_the_branch_and_the_bank(api, generated, rm01a, rm01b, r
     assert api(compliance).get("/api/v1/opportunity-stats/leaderboard/").status_code == 403
 
 
+def test_head_office_picks_the_branch_of_the_leaderboard(api, generated, rm01a, hq_admin):
+    opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
+    url = "/api/v1/opportunity-stats/leaderboard/"
+    picked = api(hq_admin).get(f"{url}?branch=B02").json()["results"]
+    assert [r["username"] for r in picked] == ["rm02a"] and picked[0]["branch"] == {
+        "code": "B02",
+        "name": "城西支行",
+    }
+    assert [r["username"] for r in api(rm01a).get(f"{url}?branch=B02").json()["results"]] == [
+        "rm01a",
+        "rm01b",
+    ]
+    assert api(hq_admin).get(f"{url}?branch=NOPE").status_code == 404
+    too_long = api(hq_admin).get(f"{url}?branch={'B' * 17}")
+    assert too_long.status_code == 400 and "branch" in too_long.json()
+
+
 def test_the_handover_endpoint_moves_open_opportunities_to_the_successor(
     api, generated, lead01, rm01a, rm01b
 ):
@@ -290,3 +308,40 @@ def test_the_handover_endpoint_moves_open_opportunities_to_the_successor(
     assert r.status_code == 200, r.json()
     assert Opportunity.objects.get(customer__cust_no="C2").assignee == rm01b
     assert Opportunity.objects.get(customer__cust_no="C1").assignee == rm01a  # done: the leaver's record
+
+
+def test_every_operation_answers_in_its_documented_shape_with_optional_parts_empty_and_filled(
+    api, generated, rm01a, lead01, hq_admin
+):
+    """The response checker (tests/openapi.py) holds each of these to the OpenAPI document; here
+    every nullable part is seen both empty and filled: a null and a named assignee, a review and
+    none, an outcome and none, rates with and without completions."""
+    done, ownerless = generated["C1"], generated["C5"]
+    opportunity_complete(opportunity=done, by=rm01a, outcome="converted", amount=100)
+    body = {"code": "mine1", "name": "挖潜", "kind": "mine", "condition": "aum >= 1"}
+    assert api(hq_admin).post("/api/v1/opportunity-rules/", body, format="json").status_code == 201
+    assert api(rm01a).get("/api/v1/opportunity-rules/").status_code == 200
+    assert api(rm01a).get("/api/v1/opportunity-rules/td7/").json()["last_run_at"] is not None
+    assert api(rm01a).get("/api/v1/opportunity-rules/mine1/").json()["last_run_at"] is None
+    patched = api(hq_admin).patch("/api/v1/opportunity-rules/mine1/", {"priority": 5}, format="json")
+    assert patched.json()["priority"] == 5
+    assert api(hq_admin).post("/api/v1/opportunity-rules/mine1/run/").json()["created"] > 0
+    assert api(lead01).get("/api/v1/opportunity-rules/td7/stats/").json()["conversion_rate"] == 1.0
+    rows = api(lead01).get("/api/v1/opportunity-stats/rules/").json()["results"]
+    assert {row["kind"] for row in rows} == {"maintain", "mine"}
+    assert any(row["conversion_rate"] is None for row in rows)
+    for scope in ("branch", "bank"):
+        board = api(rm01a).get(f"/api/v1/opportunity-stats/leaderboard/?scope={scope}").json()
+        assert board["scope"] == scope and board["results"][0]["branch"]["code"]
+    listed = api(lead01).get("/api/v1/opportunities/?status=open").json()["results"]
+    assert {o["assignee"] is None for o in listed} == {True, False}
+    assert all(o["outcome"] is None and o["review"] is None for o in listed)
+    reviewed = api(lead01).post(f"/api/v1/opportunities/{done.pk}/review/", {"accurate": True}, format="json")
+    assert reviewed.json()["review"]["reviewer"] == {"username": "lead01", "display_name": "李主任"}
+    detail = api(rm01a).get(f"/api/v1/opportunities/{done.pk}/").json()
+    assert detail["outcome"] == "converted" and detail["amount"] == "100.00"
+    assert api(lead01).get("/api/v1/opportunities/?status=done").json()["results"][0]["review"]
+    completed = api(lead01).post(
+        f"/api/v1/opportunities/{ownerless.pk}/complete/", {"outcome": "contacted"}, format="json"
+    )
+    assert completed.json()["amount"] is None and completed.json()["assignee"]["username"] == "lead01"

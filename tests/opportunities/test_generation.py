@@ -23,7 +23,7 @@ from tests.opportunities.factories import rule
 pytestmark = pytest.mark.django_db
 
 
-def _open(**lookup):  # type: ignore[no-untyped-def]
+def _open(**lookup):
     return Opportunity.objects.filter(status=Opportunity.Status.OPEN, **lookup)
 
 

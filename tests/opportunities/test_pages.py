@@ -11,14 +11,14 @@ from tests.opportunities.factories import rule
 pytestmark = pytest.mark.django_db
 
 
-def _client(user) -> Client:  # type: ignore[no-untyped-def]
+def _client(user) -> Client:
     client = Client()
     client.force_login(user)
     return client
 
 
 @pytest.fixture
-def generated(world):  # type: ignore[no-untyped-def]
+def generated(world):
     rule()
     opportunity_rules_run()
     return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
@@ -62,6 +62,25 @@ def test_bad_amount_on_the_form_is_a_message_not_a_500(generated, rm01a):
         )
         assert r.status_code == 200
     assert Opportunity.objects.get(pk=pk).status == "open"
+    for bad in ({"outcome": "won"}, {"outcome": "contacted", "note": "x" * 2001}, {}):
+        r = client.post(f"/opportunities/{pk}/complete/", bad, follow=True)
+        assert r.status_code == 200 and list(r.context["messages"])
+    assert Opportunity.objects.get(pk=pk).status == "open"
+
+
+def test_a_review_without_a_verdict_is_a_message_and_stores_nothing(generated, rm01a, lead01):
+    opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="converted")
+    client = _client(lead01)
+    for bad in ({}, {"accurate": "maybe"}, {"accurate": "1", "comment": "x" * 501}):
+        r = client.post(f"/opportunities/{generated['C1'].pk}/review/", bad, follow=True)
+        assert r.status_code == 200 and list(r.context["messages"])
+    assert (
+        "请选择准确或不准确"
+        in client.post(f"/opportunities/{generated['C1'].pk}/review/", {}, follow=True).content.decode()
+    )
+    assert Opportunity.objects.get(pk=generated["C1"].pk).reviewed_at is None
+    not_done = client.post(f"/opportunities/{generated['C5'].pk}/review/", {"accurate": "1"}, follow=True)
+    assert "只能检视已完成的商机" in not_done.content.decode()
 
 
 def test_other_people_get_404_on_detail_and_complete(generated, rm01b, rm02a):

@@ -7,14 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rm_portal.core.errors import Conflict
+from rm_portal.core.errors import Conflict, Invalid
 from rm_portal.customers.services import timeline_record
 from rm_portal.notifications.services import notify
 from rm_portal.opportunities.models import Opportunity
@@ -34,9 +33,9 @@ def opportunity_complete(
     amount: Decimal | None = None,
 ) -> Opportunity:
     if amount is not None and not (Decimal(0) <= amount <= MAX_AMOUNT):
-        raise ValidationError({"amount": [_("金额必须在 0 到 1000 亿之间")]})
+        raise Invalid(fields={"amount": _("金额必须在 0 到 1000 亿之间")})
     if outcome not in Opportunity.Outcome.values:
-        raise ValidationError({"outcome": [_("无效的结果")]})
+        raise Invalid(fields={"outcome": _("无效的结果")})
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.status == Opportunity.Status.DONE:
         raise Conflict(_("这条商机已经完成"))

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
@@ -27,11 +28,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rm_portal.core.errors import Conflict
 from rm_portal.customers.models import (
     CustomerTag,
     Holding,
     IndicatorDefinition,
-    IndicatorValues,
     TagDefinition,
 )
 from rm_portal.customers.rules import RuleError
@@ -43,8 +44,9 @@ from rm_portal.opportunities.conditions import (
     condition_matching,
     condition_parse,
 )
-from rm_portal.opportunities.models import ConditionSnapshot, Opportunity, OpportunityRule
+from rm_portal.opportunities.models import Opportunity, OpportunityRule
 from rm_portal.opportunities.scripts import script_fields, script_render
+from rm_portal.opportunities.services.snapshot import snapshot_clear, snapshot_refresh
 from rm_portal.org.models import Branch, Role, Staff
 
 logger = logging.getLogger(__name__)
@@ -53,6 +55,8 @@ logger = logging.getLogger(__name__)
 MAX_OPEN_PER_CUSTOMER = 3
 BATCH = 2000
 HOLDING_FIELDS = {"product", "maturity_date", "amount"}
+# One new opportunity: customer id, assignee id (None: the lead's queue), branch id, reason, script.
+NewRow = tuple[int, int | None, int, dict[str, Any], str]
 
 
 @dataclass
@@ -86,84 +90,31 @@ def opportunity_rules_run(
     context = RuleContext.load()
     people = People.load()
     with transaction.atomic():
-        source = _snapshot_refresh(chosen, context=context)
+        source = snapshot_refresh(chosen, context=context)
         created = {
             rule.code: _rule_run(rule, now=now, context=context, people=people, source=source)
             for rule in chosen
         }
-        _snapshot_clear()
+        snapshot_clear()
     if any(created.values()):
         _dispatch(now=now, people=people)
     return created
 
 
-def _indicator_codes(rules: list[OpportunityRule], context: RuleContext) -> list[str]:
-    codes: set[str] = set()
-    for rule in rules:
-        try:
-            codes |= condition_parse(rule.condition, context=context).indicators
-        except RuleError:
-            continue  # skipped (and logged) by _rule_run
-    return sorted(codes)
+def opportunity_rules_run_active(*, codes: Sequence[str] = ()) -> dict[str, int]:
+    """The nightly run: every active rule, or the active ones among `codes`."""
+    rules = OpportunityRule.objects.filter(active=True)
+    if codes:
+        rules = rules.filter(code__in=codes)
+    return opportunity_rules_run(rules=list(rules))
 
 
-def _snapshot_refresh(rules: list[OpportunityRule], *, context: RuleContext) -> QuerySet:
-    """Copy the indicators the rules use out of the latest wide records, in one pass that
-    reads each wide document once. Only quoted table and column names and placeholders are
-    formatted into the SQL; the indicator codes are parameters.
-
-    PostgreSQL: `values || '{}'` in a subquery that is not flattened de-compresses each JSONB
-    document once; TRUNCATE holds the table until the run commits, so a second run waits.
-    SQLite: json_each walks each document once (the writer lock already serialises runs)."""
-    codes = _indicator_codes(rules, context)
-    quote = connection.ops.quote_name
-    table, wide, values = (
-        quote(ConditionSnapshot._meta.db_table),
-        quote(IndicatorValues._meta.db_table),
-        quote("values"),
-    )
-    params: list[str] = []
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # jsonb_build_object takes at most 100 arguments: 50 keys per call, joined with ||.
-            parts = []
-            for start in range(0, len(codes), 50):
-                chunk = codes[start : start + 50]
-                parts.append(
-                    "jsonb_build_object(" + ", ".join(["%s::text, wide -> %s::text"] * len(chunk)) + ")"
-                )
-                for code in chunk:
-                    params += [code, code]
-            document = " || ".join(parts) or "'{}'::jsonb"
-            wide_once = f"{values} || '{{}}'::jsonb AS wide"
-            latest = f"SELECT customer_id, {wide_once} FROM {wide} WHERE is_latest OFFSET 0"  # noqa: S608
-            cursor.execute(f"TRUNCATE {table}")
-            cursor.execute(
-                f"INSERT INTO {table} (customer_id, {values}) "  # noqa: S608
-                f"SELECT customer_id, jsonb_strip_nulls({document}) FROM ({latest}) latest",
-                params,
-            )
-        else:
-            marks = ", ".join(["%s"] * len(codes)) or "NULL"
-            # json_each gives booleans as 1/0: put JSON true/false back so `flag = true` still holds.
-            item = "CASE type WHEN 'true' THEN json('true') WHEN 'false' THEN json('false') ELSE value END"
-            document = (
-                f"(SELECT json_group_object(key, {item}) FROM json_each(wide.{values}) "  # noqa: S608
-                f"WHERE type != 'null' AND key IN ({marks}))"
-            )
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608
-            cursor.execute(
-                f"INSERT INTO {table} (customer_id, {values}) "  # noqa: S608
-                f"SELECT customer_id, COALESCE({document}, '{{}}') FROM {wide} AS wide WHERE is_latest",
-                codes,
-            )
-    return ConditionSnapshot.objects.all()
-
-
-def _snapshot_clear() -> None:
-    table = connection.ops.quote_name(ConditionSnapshot._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {table}" if connection.vendor == "postgresql" else f"DELETE FROM {table}")  # noqa: S608
+def opportunity_rule_run(*, rule: OpportunityRule) -> int:
+    """Run one rule now (head office, on demand): the number of opportunities it created.
+    An inactive rule is not run; `manage.py run_opportunity_rules --rule` can still force it."""
+    if not rule.active:
+        raise Conflict(_("规则未启用"))
+    return opportunity_rules_run(rules=[rule])[rule.code]
 
 
 def _excluded(rule: OpportunityRule, now: datetime) -> Q:
@@ -189,7 +140,7 @@ def _rule_run(
     now: datetime,
     context: RuleContext,
     people: People,
-    source: QuerySet | None = None,
+    source: QuerySet[Any] | None = None,
 ) -> int:
     with transaction.atomic():
         # One run of a rule at a time; a concurrent second run waits, then finds nothing new.
@@ -217,7 +168,7 @@ def _rule_run(
             .order_by()
         )
         builder = _Builder(rule, condition, codes, now=now, people=people)
-        batch: list[dict] = []
+        batch: list[dict[str, Any]] = []
         for row in rows.iterator(chunk_size=BATCH):
             batch.append(row)
             if len(batch) >= BATCH:
@@ -265,7 +216,7 @@ class _Builder:
             soonest.setdefault(holding.customer_id, holding)
         return soonest
 
-    def insert(self, rows: list[dict]) -> None:
+    def insert(self, rows: list[dict[str, Any]]) -> None:
         ids = [row["customer_id"] for row in rows]
         held: dict[int, set[str]] = defaultdict(set)
         wanted = self.tags | self.became
@@ -275,7 +226,7 @@ class _Builder:
             ).values_list("customer_id", "tag__code"):
                 held[customer_id].add(code)
         holdings = self._holdings(ids)
-        objects = []
+        objects: list[NewRow] = []
         for row in rows:
             owner = row["customer__owner_id"] if row["customer__owner__staff__active"] else None
             branch_id = row["customer__branch_id"]
@@ -331,7 +282,7 @@ class _Builder:
             ignore_conflicts=True,
         )
 
-    def _copy(self, objects: list[tuple]) -> None:
+    def _copy(self, objects: list[NewRow]) -> None:
         """PostgreSQL: COPY the batch into a temporary table, then one INSERT … SELECT … ON
         CONFLICT DO NOTHING (the open-per-rule-and-customer index still decides). Building
         model instances and binding arrays cost more than the database work at this size."""
@@ -386,7 +337,3 @@ def _dispatch(*, now: datetime, people: People) -> None:
             body=_("请在截止日前跟进并记录结果。"),
             link=link,
         )
-
-
-def opportunity_rule_run_one(*, rule: OpportunityRule) -> int:
-    return opportunity_rules_run(rules=[rule])[rule.code]

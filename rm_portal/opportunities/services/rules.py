@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from rm_portal.core.errors import Invalid
 from rm_portal.opportunities.conditions import condition_check
 from rm_portal.opportunities.models import OpportunityRule
 from rm_portal.opportunities.scripts import script_fields
@@ -25,7 +25,7 @@ def opportunity_rule_create(
     active: bool = True,
 ) -> OpportunityRule:
     if OpportunityRule.objects.filter(code=code).exists():
-        raise ValidationError({"code": [_("规则代码已存在")]})
+        raise Invalid(fields={"code": _("规则代码已存在")})
     condition_check(condition)
     script_fields(script)
     return OpportunityRule.objects.create(
@@ -45,7 +45,7 @@ def opportunity_rule_create(
 def opportunity_rule_update(*, rule: OpportunityRule, **fields: object) -> OpportunityRule:
     unknown = set(fields) - set(EDITABLE)
     if unknown:
-        raise ValidationError({name: [_("不可修改")] for name in sorted(unknown)})
+        raise Invalid(fields={name: _("不可修改") for name in sorted(unknown)})
     if "condition" in fields:
         condition_check(str(fields["condition"]))
     if "script" in fields:
