@@ -184,13 +184,12 @@ def test_recompute_adds_removes_and_records_changes(table, django_assert_max_num
 
 
 def test_a_rule_may_not_refer_to_itself(table):
-    from django.core.exceptions import ValidationError
-
+    from rm_portal.core.errors import Invalid
     from rm_portal.customers.services.tags import tag_update
 
     a = tag_create(code="a", name="甲", rule="aum > 1")
     tag_create(code="b", name="乙", rule="tag(a)")
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         tag_update(tag=a, rule="tag(乙)")
 
 

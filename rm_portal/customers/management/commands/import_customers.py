@@ -7,7 +7,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from rm_portal.customers.services.imports import MAX_IMPORT_BYTES, ImportFailed, customers_import
+from rm_portal.core.errors import DomainError
+from rm_portal.customers.services.imports import customers_import, max_import_bytes
 from rm_portal.customers.services.tags import tags_recompute
 
 
@@ -25,11 +26,11 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"no such file: {path}")
-        if file.stat().st_size > MAX_IMPORT_BYTES:
-            raise CommandError(f"file larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB")
+        if file.stat().st_size > max_import_bytes():
+            raise CommandError(f"file larger than {max_import_bytes() // (1024 * 1024)} MB")
         try:
             result = customers_import(raw=file.read_bytes(), as_of=as_of)
-        except ImportFailed as error:
+        except DomainError as error:
             raise CommandError(str(error)) from error
         for error in result["errors"]:
             self.stderr.write(f"row {error['row']} {error['cust_no']}: {error['detail']}")
