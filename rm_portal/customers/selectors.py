@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import F, Prefetch, Q, QuerySet
@@ -31,7 +32,7 @@ ORDERINGS = ("cust_no", "-cust_no", "name", "-name", "aum", "-aum")
 TIMELINE_LIMIT = 50
 
 
-def _with_tags() -> Prefetch:
+def _with_tags() -> Prefetch[str, QuerySet[CustomerTag], str]:
     return Prefetch("customer_tags", queryset=CustomerTag.objects.select_related("tag").order_by("tag__code"))
 
 
@@ -93,7 +94,7 @@ def successor_named(username: str) -> Staff | None:
 class Portrait:
     customer: Customer
     tags: list[TagDefinition]
-    indicators: dict
+    indicators: dict[str, object]
     as_of: date | None
     holdings: list[Holding]
     timeline: list[TimelineEvent]
@@ -122,9 +123,9 @@ def portrait_of(*, customer: Customer) -> Portrait:
     )
 
 
-def indicator_groups(values: dict) -> list[dict]:
+def indicator_groups(values: dict[str, object]) -> list[dict[str, Any]]:
     """The page's collapsible groups: each indicator the customer has, named, in its group."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for definition in IndicatorDefinition.objects.order_by("group", "order", "code"):
         if definition.code not in values:
             continue

@@ -100,7 +100,7 @@ class IdentityOut(serializers.ModelSerializer[Customer]):
 
 
 class SegmentOut(serializers.ModelSerializer[Segment]):
-    tags = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
+    tags = serializers.SlugRelatedField[TagDefinition](slug_field="code", many=True, read_only=True)
 
     class Meta:
         model = Segment

@@ -27,7 +27,7 @@ from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
 
 PAGE_SIZE = 30
-COLORS = {
+COLORS: dict[str, str] = {
     HoldingType.DEMAND: "#60a5fa",
     HoldingType.TIME_DEPOSIT: "#b4232a",
     HoldingType.WEALTH: "#f59e0b",
@@ -42,12 +42,11 @@ def customer_list(request: AuthedHttpRequest) -> HttpResponse:
     chosen = [code for code in request.GET.getlist("tag") if code][:20]
     params = {
         "q": request.GET.get("q", "").strip()[:100],
-        "tags": chosen,
         "segment": request.GET.get("segment", ""),
         "ordering": request.GET.get("ordering") or "cust_no",
     }
     try:
-        customers = selectors.customer_list(user=request.user, **params)
+        customers = selectors.customer_list(user=request.user, tags=chosen, **params)
     except DomainError:
         messages.error(request, _("筛选条件无效"))
         return redirect("customers:list")
@@ -140,12 +139,17 @@ def customer_import(request: AuthedHttpRequest) -> HttpResponse:
             return redirect("customers:import")
         messages.success(request, _("已开始导入，可在下方查看进度"))
         return redirect(f"{request.path}?job={job.pk}")
-    jobs = list(Job.objects.filter(owner=request.user, kind=JOB_KIND).order_by("-created_at")[:5])
-    for job in jobs:
-        job.percent = (
-            round(job.processed * 100 / job.total) if job.total else (100 if job.state == "done" else 0)
-        )
-    return render(request, "customers/import.html", {"jobs": jobs})
+    jobs = Job.objects.filter(owner=request.user, kind=JOB_KIND).order_by("-created_at")[:5]
+    rows = [
+        {
+            "job": job,
+            "percent": round(job.processed * 100 / job.total)
+            if job.total
+            else (100 if job.state == "done" else 0),
+        }
+        for job in jobs
+    ]
+    return render(request, "customers/import.html", {"jobs": rows})
 
 
 @staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)

@@ -32,6 +32,7 @@ class QueryCompiler:
         key = (code, kind)
         if key not in self._names:
             name = f"_rule_{len(self._names)}"
+            expression: Any
             if kind == "number":
                 expression = Cast(KeyTextTransform(code, "values"), FloatField())
             elif kind == "flag":
@@ -98,10 +99,10 @@ class RecordCompiler:
             or '"-" text'
         )
 
-    def sqlite_pivot(self) -> tuple[str, list]:
+    def sqlite_pivot(self) -> tuple[str, list[Any]]:
         """SELECT customer_id and one column per used indicator from the latest records, with
         json_each parsing each record once. A LEFT JOIN keeps customers without any of them."""
-        params: list = []
+        params: list[Any] = []
         picks = []
         for code, name in self.columns.items():
             picks.append(f"MAX(CASE WHEN j.key = %s THEN j.value END) AS {name}")
@@ -115,7 +116,7 @@ class RecordCompiler:
         )
         return sql, params
 
-    def compile(self, node: Node, params: list, negated: bool = False, depth: int = 0) -> str:
+    def compile(self, node: Node, params: list[Any], negated: bool = False, depth: int = 0) -> str:
         if depth > MAX_DEPTH:
             raise RuleError(1, _("嵌套过深"))
         if isinstance(node, BoolOp):
@@ -130,7 +131,7 @@ class RecordCompiler:
             return "FALSE" if tree is None else self.compile(tree, params, negated, depth + 1)
         kind = self.indicators[node.code]
         extract = self.column(node.code)
-        own: list = []
+        own: list[Any] = []
 
         def literal(value: Any) -> Any:
             return float(value) if kind == "number" else value

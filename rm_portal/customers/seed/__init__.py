@@ -87,7 +87,7 @@ def seed(*, password: str, log: Callable[[str], object], small: bool = False) ->
             tds = [
                 ((h.maturity_date - today).days, h.amount)
                 for h in holdings
-                if h.type == HoldingType.TIME_DEPOSIT
+                if h.type == HoldingType.TIME_DEPOSIT and h.maturity_date is not None
             ]
             values = _values(rng, data, tds, 0)
             new_customers.append(

@@ -148,7 +148,7 @@ EXTERNAL_EXTRA = [
 
 def indicator_catalogue() -> list[tuple[str, str, str, str, str]]:
     """(code, name, group, type, unit) for all 448 indicators."""
-    rows = [(c, n, IndicatorGroup.BASIC, t, u) for c, n, t, u in BASIC]
+    rows: list[tuple[str, str, str, str, str]] = [(c, n, IndicatorGroup.BASIC, t, u) for c, n, t, u in BASIC]
     for product, product_name in PRODUCTS:
         for metric, metric_name, kind, unit in PRODUCT_METRICS:
             rows.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from rm_portal.customers.models import Holding, HoldingType
 from rm_portal.customers.seed.indicators import CHANNELS, EXTERNAL_SOURCES, PRODUCTS
@@ -22,10 +23,12 @@ GIVEN = (
 )
 
 
-def _values(rng: random.Random, customer: dict, tds: list[tuple[int, Decimal]], today_days: int) -> dict:
+def _values(
+    rng: random.Random, customer: dict[str, Any], tds: list[tuple[int, Decimal]], today_days: int
+) -> dict[str, Any]:
     wealth = customer["wealth"]
     active = customer["active"]
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "aum": float(customer["aum"]),
         "age": customer["age"],
         "gender": customer["gender"],
@@ -160,7 +163,9 @@ def _on_year(day: date, year: int) -> date:
     return day.replace(year=year, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=year)
 
 
-def _customer(index: int, branch_code: str, today) -> tuple[dict, list[Holding], random.Random]:  # type: ignore[no-untyped-def]
+def _customer(
+    index: int, branch_code: str, today: date
+) -> tuple[dict[str, Any], list[Holding], random.Random]:
     rng = random.Random(SEED * 100_000 + index)
     wealth = rng.lognormvariate(0, 1.1)
     aum = Decimal(min(wealth * 90_000, 20_000_000)).quantize(Decimal("0.01"))

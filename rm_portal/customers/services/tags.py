@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
@@ -128,7 +129,7 @@ def tag_update(
     return tag
 
 
-def tag_matching(*, tag: TagDefinition, context: RuleContext) -> QuerySet:
+def tag_matching(*, tag: TagDefinition, context: RuleContext) -> QuerySet[IndicatorValues, Any]:
     """The customer ids whose latest wide record satisfies the tag's rule: one SQL query."""
     checked = validate(tag.rule, indicators=context.indicators, tags=context.tags)
     compiler = QueryCompiler(
@@ -251,7 +252,7 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
     compiler = RecordCompiler(context.indicators, trees.get)
     conditions = []
     for tag in tags:
-        params: list = []
+        params: list[Any] = []
         conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
     ids = ", ".join(str(tag_id) for tag_id, _sql, _params in conditions)
     now = timezone.now()

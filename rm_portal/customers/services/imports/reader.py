@@ -115,7 +115,7 @@ def customers_import(*, raw: bytes, as_of: date | None = None, job: RunningJob |
             apply_batch(batch, ctx, errors)
             batch = []
         if processed % BATCH == 0 or cells is None:
-            errors.sort(key=lambda error: error["row"])
+            errors.sort(key=lambda error: int(str(error["row"])))
             if job is not None:
                 job.progress(processed=processed, errors=errors)
             all_errors.extend(errors)

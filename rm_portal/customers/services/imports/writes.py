@@ -26,7 +26,7 @@ def apply_batch(
         problem = None
         if customer is None and (not fields.get("name") or branch_id is None):
             problem = _("新客户必须有 name 和 branch")
-        elif "owner_id" in fields and ctx.rm_branch[fields["owner_id"]] != branch_id:
+        elif isinstance(owner_id := fields.get("owner_id"), int) and ctx.rm_branch[owner_id] != branch_id:
             problem = _("客户经理不属于该客户的网点")
         if problem:
             ctx.failed += 1
@@ -71,6 +71,7 @@ def apply_batch(
                 [
                     OwnershipRecord(customer=c, owner_id=c.owner_id, started_at=now, reason="import")
                     for c in moved
+                    if c.owner_id is not None
                 ]
             )
         ids = {c.cust_no: c.pk for c in new} | {no: c.pk for no, c in existing.items()}
@@ -81,7 +82,10 @@ def apply_batch(
 
 
 def _write_values(
-    rows: list[tuple[int, dict]], ctx: Context, changed_customers: set[int], new_customers: set[int]
+    rows: list[tuple[int, dict[str, object]]],
+    ctx: Context,
+    changed_customers: set[int],
+    new_customers: set[int],
 ) -> None:
     records = IndicatorValues.objects.filter(
         customer_id__in=[customer_id for customer_id, _v in rows]
@@ -90,12 +94,14 @@ def _write_values(
     )
     latest: dict[int, IndicatorValues] = {}
     same_day: dict[int, IndicatorValues] = {}
-    for record in records.only("id", "customer_id", "as_of", "values", "is_latest"):
-        if record.is_latest:
-            latest[record.customer_id] = record
-        if record.as_of == ctx.as_of:
-            same_day[record.customer_id] = record
-    demote, update, create = [], [], []
+    for found in records.only("id", "customer_id", "as_of", "values", "is_latest"):
+        if found.is_latest:
+            latest[found.customer_id] = found
+        if found.as_of == ctx.as_of:
+            same_day[found.customer_id] = found
+    demote: list[IndicatorValues] = []
+    update: list[IndicatorValues] = []
+    create: list[IndicatorValues] = []
     for customer_id, values in rows:
         counted = customer_id in new_customers or customer_id in changed_customers
         current = latest.get(customer_id)
