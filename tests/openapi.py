@@ -34,10 +34,6 @@ NOT_YET_CHECKED = (
     "/api/v1/notifications/",
     "/api/v1/checklists/",
     "/api/v1/compliance/",
-    "/api/v1/customers/",
-    "/api/v1/tags/",
-    "/api/v1/segments/",
-    "/api/v1/staff/",
     "/api/v1/materials/",
     "/api/v1/shares/",
 )

@@ -2,12 +2,9 @@ from rm_portal.customers.models import Customer, CustomerTag, Holding, Indicator
 from rm_portal.org.access import Policy, register
 from rm_portal.org.models import Role
 
-# DESIGN §2: an RM their own customers, a branch lead the branch, head office all;
+# An RM sees their own customers, a branch lead the branch, head office all;
 # compliance sees no portraits beyond what a message shows.
-register(
-    Customer,
-    Policy(owner="owner", branch="branch", everything=frozenset({Role.HEAD_OFFICE}), object_grants=True),
-)
+register(Customer, Policy(owner="owner", branch="branch", everything=frozenset({Role.HEAD_OFFICE})))
 register(
     TimelineEvent,
     Policy(owner="customer__owner", branch="customer__branch", everything=frozenset({Role.HEAD_OFFICE})),

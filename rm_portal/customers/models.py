@@ -174,7 +174,7 @@ class Holding(models.Model):
 
 
 class TagDefinition(models.Model):
-    """A tag computed from indicators by a rule in the language of DESIGN §5 (see rules.py)."""
+    """A tag computed from indicators by a rule in the tag rule language (rules/, docs/customers.md)."""
 
     code = models.CharField(_("标签代码"), max_length=64, unique=True)
     name = models.CharField(_("标签名称"), max_length=64, unique=True)

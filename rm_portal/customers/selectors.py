@@ -5,13 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import F, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
 
+from rm_portal.core.errors import Invalid
 from rm_portal.customers.models import (
     Customer,
     CustomerTag,
@@ -23,13 +25,14 @@ from rm_portal.customers.models import (
     TagDefinition,
     TimelineEvent,
 )
-from rm_portal.org.access import get_scoped_or_404, scope
+from rm_portal.org.access import scope
+from rm_portal.org.models import Role, Staff
 
 ORDERINGS = ("cust_no", "-cust_no", "name", "-name", "aum", "-aum")
 TIMELINE_LIMIT = 50
 
 
-def _with_tags() -> Prefetch:
+def _with_tags() -> Prefetch[str, QuerySet[CustomerTag], str]:
     return Prefetch("customer_tags", queryset=CustomerTag.objects.select_related("tag").order_by("tag__code"))
 
 
@@ -42,7 +45,7 @@ def customer_list(
     ordering: str = "cust_no",
 ) -> QuerySet[Customer]:
     if ordering not in ORDERINGS:
-        raise ValidationError({"ordering": [_("排序只能是 %(o)s") % {"o": ", ".join(ORDERINGS)}]})
+        raise Invalid(fields={"ordering": _("排序只能是 %(o)s") % {"o": ", ".join(ORDERINGS)}})
     qs = scope(user, Customer.objects.select_related("branch", "owner__staff").prefetch_related(_with_tags()))
     if q:
         qs = qs.filter(Q(cust_no__icontains=q) | Q(name__icontains=q))
@@ -51,7 +54,7 @@ def customer_list(
     if segment:
         found = Segment.objects.filter(code=segment).first()
         if found is None:
-            raise ValidationError({"segment": [_("未知的客群 %(code)s") % {"code": segment}]})
+            raise Invalid(fields={"segment": _("未知的客群 %(code)s") % {"code": segment}})
         codes = list(found.tags.values_list("pk", flat=True))
         if found.match == Segment.Match.ANY:
             qs = qs.filter(pk__in=CustomerTag.objects.filter(tag_id__in=codes).values("customer_id"))
@@ -61,15 +64,37 @@ def customer_list(
     return qs.order_by(ordering, "pk")
 
 
-def customer_for(*, user: User, cust_no: str) -> Customer:
-    return get_scoped_or_404(user, Customer.objects.select_related("branch", "owner__staff"), cust_no=cust_no)
+def customer_for(user: User, cust_no: str) -> Customer:
+    """The customer the user may see, or 404 (the same for a missing one and another's)."""
+    return get_object_or_404(
+        scope(user, Customer.objects.select_related("branch", "owner__staff")), cust_no=cust_no
+    )
+
+
+def leaver_for(user: User, username: str) -> Staff:
+    """The colleague whose book the user may hand over: a person the user sees, or 404.
+    (Whether the person may leave, and to whom, is the handover service's check.)"""
+    return get_object_or_404(
+        scope(user, Staff.objects.select_related("user", "branch")), user__username=username
+    )
+
+
+def leaver_list(user: User) -> QuerySet[Staff]:
+    """The active RMs whose book the user may hand over (the handover page's choices)."""
+    people = Staff.objects.filter(role=Role.RM, active=True).select_related("user", "branch")
+    return scope(user, people)
+
+
+def successor_named(username: str) -> Staff | None:
+    """Who the book goes to; the handover service refuses a missing or unfit successor."""
+    return Staff.objects.select_related("user").filter(user__username=username).first()
 
 
 @dataclass
 class Portrait:
     customer: Customer
     tags: list[TagDefinition]
-    indicators: dict
+    indicators: dict[str, object]
     as_of: date | None
     holdings: list[Holding]
     timeline: list[TimelineEvent]
@@ -98,9 +123,9 @@ def portrait_of(*, customer: Customer) -> Portrait:
     )
 
 
-def indicator_groups(values: dict) -> list[dict]:
+def indicator_groups(values: dict[str, object]) -> list[dict[str, Any]]:
     """The page's collapsible groups: each indicator the customer has, named, in its group."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, dict[str, Any]] = {}
     for definition in IndicatorDefinition.objects.order_by("group", "order", "code"):
         if definition.code not in values:
             continue

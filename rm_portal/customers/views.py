@@ -8,27 +8,26 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError as ApiValidationError
 
+from rm_portal.core.errors import DomainError
 from rm_portal.core.models import Job
+from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers import selectors
-from rm_portal.customers.api import import_upload
 from rm_portal.customers.masking import mask_id_number, mask_phone
-from rm_portal.customers.models import HoldingType
+from rm_portal.customers.models import Holding, HoldingType
 from rm_portal.customers.services.handover import staff_handover
-from rm_portal.customers.services.imports import ImportFailed
+from rm_portal.customers.services.imports import JOB_KIND, customers_import_upload
 from rm_portal.customers.services.portraits import portrait_access_record
-from rm_portal.org.access import scope, staff_of
-from rm_portal.org.models import Role, Staff
+from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
 
 PAGE_SIZE = 30
-COLORS = {
+COLORS: dict[str, str] = {
     HoldingType.DEMAND: "#60a5fa",
     HoldingType.TIME_DEPOSIT: "#b4232a",
     HoldingType.WEALTH: "#f59e0b",
@@ -39,17 +38,16 @@ COLORS = {
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthedHttpRequest) -> HttpResponse:
     chosen = [code for code in request.GET.getlist("tag") if code][:20]
     params = {
         "q": request.GET.get("q", "").strip()[:100],
-        "tags": chosen,
         "segment": request.GET.get("segment", ""),
         "ordering": request.GET.get("ordering") or "cust_no",
     }
     try:
-        customers = selectors.customer_list(user=request.user, **params)
-    except ApiValidationError:
+        customers = selectors.customer_list(user=request.user, tags=chosen, **params)
+    except DomainError:
         messages.error(request, _("筛选条件无效"))
         return redirect("customers:list")
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -75,14 +73,14 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         ],
         "tags": tags,
         "segments": selectors.segment_list(),
-        "is_lead": staff_of(request.user).role != Role.RM,
+        "is_lead": request.user.staff.role != Role.RM,
         "prev_url": page_url(page.previous_page_number()) if page.has_previous() else "",
         "next_url": page_url(page.next_page_number()) if page.has_next() else "",
     }
     return render(request, "customers/list.html", context)
 
 
-def holdings_chart(holdings: list) -> dict:  # type: ignore[type-arg]
+def holdings_chart(holdings: list[Holding]) -> dict[str, object]:
     """A stacked bar of the holdings mix, drawn server-side as SVG rectangles."""
     totals: dict[str, Decimal] = {}
     for holding in holdings:
@@ -91,7 +89,8 @@ def holdings_chart(holdings: list) -> dict:  # type: ignore[type-arg]
     total = sum(totals.values(), Decimal(0))
     if total <= 0:
         return {"parts": []}
-    parts, x = [], Decimal(0)
+    parts: list[dict[str, object]] = []
+    x = Decimal(0)
     for kind, amount in sorted(totals.items(), key=lambda item: -item[1]):
         width = amount / total * 100
         parts.append(
@@ -109,8 +108,8 @@ def holdings_chart(holdings: list) -> dict:  # type: ignore[type-arg]
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
-def customer_detail(request: HttpRequest, cust_no: str) -> HttpResponse:
-    customer = selectors.customer_for(user=request.user, cust_no=cust_no)
+def customer_detail(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
+    customer = selectors.customer_for(request.user, cust_no)
     portrait_access_record(user=request.user, customer=customer)
     portrait = selectors.portrait_of(customer=customer)
     holdings = [{"holding": h, "days": selectors.days_until(h.maturity_date)} for h in portrait.holdings]
@@ -127,49 +126,49 @@ def customer_detail(request: HttpRequest, cust_no: str) -> HttpResponse:
 
 
 @staff_page(Role.HEAD_OFFICE)
-def customer_import(request: HttpRequest) -> HttpResponse:
+def customer_import(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
             messages.error(request, _("请选择 CSV 文件"))
             return redirect("customers:import")
         try:
-            job_id = import_upload(user=request.user, upload=upload, as_of=None)
-        except ImportFailed as error:
-            messages.error(request, str(error))
+            job = customers_import_upload(by=request.user, upload=upload)
+        except DomainError as error:
+            show_error(request, error)
             return redirect("customers:import")
         messages.success(request, _("已开始导入，可在下方查看进度"))
-        return redirect(f"{request.path}?job={job_id}")
-    jobs = list(Job.objects.filter(owner=request.user, kind="customers_import").order_by("-created_at")[:5])
-    for job in jobs:
-        job.percent = (
-            round(job.processed * 100 / job.total) if job.total else (100 if job.state == "done" else 0)
-        )
-    return render(request, "customers/import.html", {"jobs": jobs})
+        return redirect(f"{request.path}?job={job.pk}")
+    jobs = Job.objects.filter(owner=request.user, kind=JOB_KIND).order_by("-created_at")[:5]
+    rows = [
+        {
+            "job": job,
+            "percent": round(job.processed * 100 / job.total)
+            if job.total
+            else (100 if job.state == "done" else 0),
+        }
+        for job in jobs
+    ]
+    return render(request, "customers/import.html", {"jobs": rows})
 
 
 @staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
-def handover(request: HttpRequest) -> HttpResponse:
-    people = scope(request.user, Staff.objects.filter(role=Role.RM).select_related("user", "branch"))
+def handover(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
-        leaver = people.filter(user__username=request.POST.get("leaver", ""), active=True).first()
-        successor = (
-            Staff.objects.select_related("user").filter(user__username=request.POST.get("to", "")).first()
-        )
-        if leaver is None:
+        username = request.POST.get("leaver", "")
+        if not username:
             messages.error(request, _("请选择离职的客户经理"))
             return redirect("customers:handover")
+        leaver = selectors.leaver_for(request.user, username)
+        successor = selectors.successor_named(request.POST.get("to", ""))
         try:
-            moved = staff_handover(leaver=leaver, successor=successor, by=staff_of(request.user))
-        except ValidationError as error:
-            messages.error(
-                request, "；".join(m for messages_ in error.message_dict.values() for m in messages_)
-            )
+            moved = staff_handover(leaver=leaver, successor=successor, by=request.user.staff)
+        except DomainError as error:
+            show_error(request, error)
             return redirect("customers:handover")
         summary = "，".join(f"{name} {count}" for name, count in moved.items()) or "0"
         messages.success(
             request, _("%(name)s 已交接并停用账号：%(summary)s") % {"name": leaver.name, "summary": summary}
         )
         return redirect("customers:handover")
-    active = [person for person in people if person.active]
-    return render(request, "customers/handover.html", {"people": active})
+    return render(request, "customers/handover.html", {"people": selectors.leaver_list(request.user)})

@@ -5,16 +5,14 @@
                           the last FIRST_RUN_WINDOW)
 
 Everything else (comparisons over indicator codes, and/or/not, in, tag(...)) is exactly the
-language of rm_portal/customers/rules.py, parsed, validated and compiled by that module.
-`became` is implemented here without touching it: the word `became` right before `(` is
-rewritten to `tag   ` (same length, so every error position still points into the text the
-user wrote), the customers' validator checks it as a tag reference, and our compiler
-subclass turns the tag references found at those positions into a tag-change subquery.
+language of rm_portal/customers/rules/, parsed, validated and compiled there. `became(...)` is
+a form of that grammar too, allowed only here (`validate(..., became=True)`): it parses to a
+`Became` node (a kind of tag reference), and our compiler subclass adds to it the tag-change
+subquery.
 """
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +21,7 @@ from django.db.models import Q, QuerySet
 from rm_portal.core.errors import Invalid
 from rm_portal.customers.models import CustomerTag, IndicatorValues, TagChange
 from rm_portal.customers.rules import (
+    Became,
     Checked,
     Node,
     QueryCompiler,
@@ -30,12 +29,10 @@ from rm_portal.customers.rules import (
     TagRef,
     leaves,
     resolve_tag,
-    tokenize,
     validate,
 )
 from rm_portal.customers.services.tags import RuleContext
 
-BECAME = "became"
 FIRST_RUN_WINDOW = timedelta(days=1)
 
 
@@ -52,29 +49,18 @@ class Condition:
     def tag_codes(self) -> tuple[set[str], set[str]]:
         """(codes referenced with tag(...), codes referenced with became(...))."""
         refs = [leaf for leaf in leaves(self.tree) if isinstance(leaf, TagRef)]
-        became = {ref.ref for ref in refs if ref.position in self.became_positions}
-        tags = {ref.ref for ref in refs if ref.position not in self.became_positions}
+        became = {ref.ref for ref in refs if isinstance(ref, Became)}
+        tags = {ref.ref for ref in refs if not isinstance(ref, Became)}
         return tags, became
-
-
-def _rewrite(text: str) -> tuple[str, frozenset[int]]:
-    tokens = tokenize(text)
-    chars = list(text)
-    positions: set[int] = set()
-    for token, following in itertools.pairwise(tokens):
-        if token.kind == "WORD" and token.value.lower() == BECAME and following.kind == "LPAREN":
-            start = token.position - 1
-            chars[start : start + len(BECAME)] = list("tag".ljust(len(BECAME)))
-            positions.add(token.position)
-    return "".join(chars), frozenset(positions)
 
 
 def condition_parse(text: str, *, context: RuleContext | None = None) -> Condition:
     """Raises RuleError (with the 1-based position) on the first problem."""
     context = context or RuleContext.load()
-    rewritten, positions = _rewrite(text)
-    checked = validate(rewritten, indicators=context.indicators, tags=context.tags)
-    return Condition(checked, resolve_tag(checked.tree, context.tags), positions)
+    checked = validate(text, indicators=context.indicators, tags=context.tags, became=True)
+    tree = resolve_tag(checked.tree, context.tags)
+    positions = frozenset(leaf.position for leaf in leaves(tree) if isinstance(leaf, Became))
+    return Condition(checked, tree, positions)
 
 
 def condition_check(text: str, *, context: RuleContext | None = None) -> Condition:
@@ -94,7 +80,7 @@ class OpportunityCompiler(QueryCompiler):
         self.since = since
 
     def compile(self, node: Node, negated: bool = False) -> Q:
-        if isinstance(node, TagRef) and node.position in self.became_positions:
+        if isinstance(node, Became):
             gained = TagChange.objects.filter(
                 tag__code=node.ref, change=TagChange.Change.ADDED, at__gt=self.since
             ).values("customer_id")

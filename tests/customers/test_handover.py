@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from rm_portal.customers.models import Customer, OwnershipRecord, TimelineEvent
+from rm_portal.opportunities.models import Opportunity
 from rm_portal.org.handover import register_mover
 from rm_portal.org.models import Staff
-from tests.customers.factories import customer
+from tests.customers.factories import customer, indicators
+from tests.opportunities.factories import rule
 
 
 @pytest.fixture
 def book(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
+    indicators()
     for n in range(5):
         customer(f"A{n}", rm01a, b01)
     customer("B0", rm01b, b01)
     customer("X0", rm02a, b02)
+    # Another app's work for the leaver: it must move with the customers, or not at all.
+    Opportunity.objects.create(
+        rule=rule(),
+        customer=Customer.objects.get(cust_no="A0"),
+        assignee=rm01a,
+        branch=b01,
+        due_at=timezone.now() + timedelta(days=3),
+    )
+
+
+def nothing_moved(leaver: User) -> None:
+    """A refused handover leaves everything with the leaver: customers, history, work, login."""
+    assert Customer.objects.filter(owner=leaver).count() == 5
+    assert Customer.objects.count() == 7
+    assert OwnershipRecord.objects.count() == 0
+    assert TimelineEvent.objects.filter(kind="handover").count() == 0
+    assert Opportunity.objects.get().assignee == leaver
+    assert Staff.objects.filter(active=False).count() == 0
+    assert User.objects.get(pk=leaver.pk).is_active
 
 
 def post(client, username: str, to: str):  # type: ignore[no-untyped-def]
@@ -32,7 +58,11 @@ def test_lead_hands_over_a_leavers_customers(api, book, lead01, rm01a, rm01b):
     assert body["moved"]["customers"] == 5
     # Every other app's mover ran too, with nothing of theirs to move here.
     assert set(body["moved"]) >= {"customers", "conversations"}
-    assert all(count == 0 for what, count in body["moved"].items() if what != "customers")
+    assert all(
+        count == 0 for what, count in body["moved"].items() if what not in ("customers", "opportunities")
+    )
+    assert body["moved"]["opportunities"] == 1
+    assert Opportunity.objects.get().assignee == rm01b
     assert Customer.objects.filter(owner=rm01b).count() == 6
     assert Customer.objects.filter(owner=rm01a).count() == 0
     assert Customer.objects.count() == 7  # nothing lost
@@ -59,14 +89,15 @@ def test_handover_runs_other_apps_movers_in_the_same_transaction(api, book, lead
 
     register_mover("zz_failing", failing)
     try:
-        # An app's failure is a server error, and it rolls back every other app's move.
-        assert post(api(lead01), "rm01a", "rm01b").status_code == 500
+        # An app's failure is a server error (undocumented by nature, so a client that does
+        # not check the document), and it rolls back every other app's move.
+        plain = APIClient()
+        plain.force_authenticate(lead01)
+        assert post(plain, "rm01a", "rm01b").status_code == 500
     finally:
         handover._MOVERS.clear()
         handover._MOVERS.update(saved)
-    assert Customer.objects.filter(owner=rm01a).count() == 5
-    assert Staff.objects.get(user=rm01a).active
-    assert OwnershipRecord.objects.count() == 0
+    nothing_moved(rm01a)
 
 
 def test_head_office_may_hand_over_across_branches(api, book, hq_admin, rm02a):
@@ -87,16 +118,19 @@ def test_head_office_may_hand_over_across_branches(api, book, hq_admin, rm02a):
         ("nobody", "rm01b", 404),
     ],
 )
-def test_bad_handovers_are_refused_and_change_nothing(api, book, lead01, leaver, to, status):
+def test_bad_handovers_are_refused_and_change_nothing(api, book, lead01, rm01a, leaver, to, status):
     r = post(api(lead01), leaver, to)
     assert r.status_code == status, r.content
-    assert Customer.objects.filter(owner__username="rm01a").count() == 5
-    assert Staff.objects.filter(active=False).count() == 0
+    assert r.json()  # a JSON reason, never an empty body
+    nothing_moved(rm01a)
 
 
-def test_inactive_successor_is_refused(api, book, lead01, rm01b):
+def test_inactive_successor_is_refused(api, book, lead01, rm01a, rm01b):
     Staff.objects.filter(user=rm01b).update(active=False)
-    assert post(api(lead01), "rm01a", "rm01b").status_code == 400
+    r = post(api(lead01), "rm01a", "rm01b")
+    assert r.status_code == 400 and r.json() == {"to": ["继任者已停用"]}
+    assert Customer.objects.filter(owner=rm01a).count() == 5
+    assert Opportunity.objects.get().assignee == rm01a
 
 
 def test_handover_roles(api, anon, book, rm01a, rm01b, compliance, lead02):
@@ -109,4 +143,4 @@ def test_handover_roles(api, anon, book, rm01a, rm01b, compliance, lead02):
         == 400
     )
     assert api(lead02).post("/api/v1/staff/rm02a/handover/", {}, format="json").status_code == 400
-    assert Customer.objects.filter(owner=rm01a).count() == 5
+    nothing_moved(rm01a)

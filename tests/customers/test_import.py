@@ -196,11 +196,9 @@ def test_api_import_refuses_bad_files_at_once(api, setup, hq_admin, settings, tm
     assert Job.objects.count() == 0 and Customer.objects.count() == 0
 
 
-def test_api_import_refuses_an_oversized_upload(api, setup, hq_admin, monkeypatch, settings, tmp_path):
+def test_api_import_refuses_an_oversized_upload(api, setup, hq_admin, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    from rm_portal.customers import api as customers_api
-
-    monkeypatch.setattr(customers_api, "MAX_IMPORT_BYTES", 1024)
+    settings.CUSTOMER_IMPORT_MAX_BYTES = 1024
     big = GOOD.encode() + b"N9,x,B01,,,1,C1,1,m,1,1\n" * 200
     r = api(hq_admin).post("/api/v1/customers/import/", {"file": upload(big)}, format="multipart")
     assert r.status_code == 413

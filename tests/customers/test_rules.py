@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from rm_portal.customers.models import CustomerTag, IndicatorValues, TagChange, TagDefinition
-from rm_portal.customers.rules import RuleError, evaluate, parse, validate
+from rm_portal.customers.rules import Became, BoolOp, RuleError, evaluate, parse, validate
 from rm_portal.customers.services.tags import RuleContext, tag_create, tag_matching, tags_recompute
 from tests.conftest import need
 from tests.customers.factories import customer, indicators
@@ -65,6 +65,42 @@ def test_invalid_rules_name_the_position(rule, position, fragment):
     assert error.position == position, error.text
     assert fragment in error.text
     assert error.text.startswith(f"位置 {position}: ")
+
+
+def became_error_of(rule: str) -> RuleError:
+    with pytest.raises(RuleError) as caught:
+        validate(rule, indicators=KNOWN, tags=TAGS, became=True)
+    return caught.value
+
+
+def test_became_is_a_node_of_the_grammar_where_it_is_allowed():
+    checked = validate("became(高净值) and tag(hnw) and aum > 1", indicators=KNOWN, tags=TAGS, became=True)
+    assert isinstance(checked.tree, BoolOp) and isinstance(checked.tree.items[0], Became)
+    assert checked.became == {"hnw"} and checked.tags == {"hnw"}
+
+
+@pytest.mark.parametrize(
+    ("rule", "position", "says"),
+    [
+        # The message names the form the person wrote (became, not tag) and points into their text.
+        ("aum > 1 and became()", 20, "became(...) 中应为标签代码或名称"),
+        ("aum > 1 and became(没有的标签)", 13, "未知的标签 没有的标签"),
+        ("became(高净值", 11, "缺少右括号"),
+        ("became('')", 8, "became(...) 中应为标签代码或名称"),
+        ("aum > 1 and", 12, "became(...)"),
+    ],
+)
+def test_a_bad_became_reports_what_the_user_typed(rule, position, says):
+    error = became_error_of(rule)
+    assert (error.position, error.text) == (position, f"位置 {position}: " + error.message)
+    assert says in error.text
+    assert "tag(...) 中" not in error.text
+
+
+def test_tag_rules_do_not_allow_became():
+    # In a tag rule `became` is just a word: an unknown indicator code followed by a bracket.
+    error = error_of("aum > 1 or became(高净值)")
+    assert error.position == 18 and "应为比较运算符" in error.text  # the "(" after the word
 
 
 @pytest.mark.parametrize(
@@ -184,13 +220,12 @@ def test_recompute_adds_removes_and_records_changes(table, django_assert_max_num
 
 
 def test_a_rule_may_not_refer_to_itself(table):
-    from django.core.exceptions import ValidationError
-
+    from rm_portal.core.errors import Invalid
     from rm_portal.customers.services.tags import tag_update
 
     a = tag_create(code="a", name="甲", rule="aum > 1")
     tag_create(code="b", name="乙", rule="tag(a)")
-    with pytest.raises(ValidationError):
+    with pytest.raises(Invalid):
         tag_update(tag=a, rule="tag(乙)")
 
 

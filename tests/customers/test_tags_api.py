@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rm_portal.customers.models import CustomerTag, Segment, TagDefinition
+from rm_portal.customers.models import Customer, CustomerTag, Segment, TagDefinition
 from tests.customers.factories import customer, indicators
 
 
@@ -104,3 +104,66 @@ def test_the_admin_form_checks_the_rule(known):
     assert TagForm(
         data={"code": "x", "name": "甲", "category": "", "rule": "aum > 1", "active": True}
     ).is_valid()
+
+
+@pytest.fixture
+def admin_client_(client, django_user_model):  # type: ignore[no-untyped-def]
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x-pass-1"))
+    return client
+
+
+def test_a_tag_saved_in_the_admin_goes_through_the_service_and_is_recomputed(
+    admin_client_, known, django_capture_on_commit_callbacks
+):
+    body = {"code": "small", "name": "小额客户", "category": "资产", "rule": "aum < 100", "active": "on"}
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client_.post("/admin/customers/tagdefinition/add/", body)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    assert list(
+        CustomerTag.objects.filter(tag__code="small").values_list("customer__cust_no", flat=True)
+    ) == ["A2"]
+    # A change recomputes too: the same service as everywhere else.
+    tag = TagDefinition.objects.get(code="small")
+    with django_capture_on_commit_callbacks(execute=True):
+        r = admin_client_.post(
+            f"/admin/customers/tagdefinition/{tag.pk}/change/", {**body, "rule": "aum > 100"}
+        )
+    assert r.status_code == 302
+    assert list(
+        CustomerTag.objects.filter(tag__code="small").values_list("customer__cust_no", flat=True)
+    ) == ["A1"]
+
+
+def test_the_admin_refuses_a_bad_rule_and_a_self_reference_with_the_services_words(admin_client_, known):
+    base = {"code": "bad", "name": "坏", "category": "", "active": "on"}
+    r = admin_client_.post("/admin/customers/tagdefinition/add/", {**base, "rule": "aum >> 1"})
+    assert r.status_code == 200 and "位置" in r.content.decode()
+    r = admin_client_.post(
+        f"/admin/customers/tagdefinition/{known.pk}/change/",
+        {"code": "hnw", "name": "高净值", "category": "资产", "rule": "tag(hnw)", "active": "on"},
+    )
+    assert r.status_code == 200 and "引用自身" in r.content.decode()
+    assert TagDefinition.objects.count() == 1
+    assert TagDefinition.objects.get().rule == "aum >= 1000000"
+
+
+def test_a_segment_saved_in_the_admin_goes_through_the_service(admin_client_, known):
+    body = {"code": "rich", "name": "富", "match": "all", "description": "", "tags": [known.pk]}
+    assert admin_client_.post("/admin/customers/segment/add/", body).status_code == 302
+    segment = Segment.objects.get()
+    assert [tag.code for tag in segment.tags.all()] == ["hnw"]
+    r = admin_client_.post(f"/admin/customers/segment/{segment.pk}/change/", {**body, "name": "更富"})
+    assert r.status_code == 302 and Segment.objects.get().name == "更富"
+
+
+def test_customers_and_the_access_log_are_read_only_in_the_admin(admin_client_, known):
+    customer = Customer.objects.get(cust_no="A1")
+    assert admin_client_.get("/admin/customers/customer/add/").status_code == 403
+    r = admin_client_.post(f"/admin/customers/customer/{customer.pk}/change/", {"name": "改名"})
+    assert r.status_code == 403
+    assert Customer.objects.get(cust_no="A1").name == customer.name
+    assert admin_client_.get("/admin/customers/portraitaccess/add/").status_code == 403
+    assert (
+        admin_client_.post(f"/admin/customers/tagdefinition/{known.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )

@@ -22,7 +22,7 @@ def timeline_record(
     title: str,
     actor: User | None = None,
     ref: Model | None = None,
-    detail: dict | None = None,
+    detail: dict[str, object] | None = None,
     at: datetime | None = None,
 ) -> TimelineEvent:
     """Add one touch to the customer's timeline; every app calls this, never the model."""

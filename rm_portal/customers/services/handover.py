@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rm_portal.core.errors import Invalid
 from rm_portal.customers.models import Customer, OwnershipRecord, TimelineEvent
 from rm_portal.customers.services import timeline_record_many
 from rm_portal.org.handover import movers
@@ -67,19 +67,19 @@ def customers_move(leaver: User, successor: User) -> dict[str, int]:
 
 def handover_check(*, leaver: Staff, successor: Staff | None, by: Staff) -> None:
     if leaver.role != Role.RM:
-        raise ValidationError({"detail": [_("只能交接客户经理的客户")]})
+        raise Invalid(_("只能交接客户经理的客户"))
     if not leaver.active:
-        raise ValidationError({"detail": [_("该客户经理已离职")]})
+        raise Invalid(_("该客户经理已离职"))
     if successor is None:
-        raise ValidationError({"to": [_("继任者不存在")]})
+        raise Invalid(fields={"to": _("继任者不存在")})
     if successor.pk == leaver.pk:
-        raise ValidationError({"to": [_("不能交接给本人")]})
+        raise Invalid(fields={"to": _("不能交接给本人")})
     if not successor.active or not successor.user.is_active:
-        raise ValidationError({"to": [_("继任者已停用")]})
+        raise Invalid(fields={"to": _("继任者已停用")})
     if successor.role != Role.RM:
-        raise ValidationError({"to": [_("继任者必须是客户经理")]})
+        raise Invalid(fields={"to": _("继任者必须是客户经理")})
     if by.role == Role.BRANCH_LEAD and successor.branch_id != leaver.branch_id:
-        raise ValidationError({"to": [_("继任者必须是本网点的客户经理")]})
+        raise Invalid(fields={"to": _("继任者必须是本网点的客户经理")})
 
 
 @transaction.atomic

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rm_portal.core.errors import Invalid
 from rm_portal.customers.models import (
     CustomerTag,
     IndicatorDefinition,
@@ -49,14 +50,14 @@ class RuleContext:
 
 
 def tag_rule_check(*, rule: str, code: str | None = None, context: RuleContext | None = None) -> Checked:
-    """Parse and validate a rule; a bad one is `ValidationError({"rule": ["位置 n: …"]})`."""
+    """Parse and validate a rule; a bad one is `Invalid(fields={"rule": "位置 n: …"})`."""
     context = context or RuleContext.load()
     try:
         checked = validate(rule, indicators=context.indicators, tags=context.tags)
     except RuleError as error:
-        raise ValidationError({"rule": [error.text]}) from error
+        raise Invalid(fields={"rule": error.text}) from error
     if code and _reaches(code, checked.tags, context):
-        raise ValidationError({"rule": [_("标签规则不能直接或间接引用自身")]})
+        raise Invalid(fields={"rule": _("标签规则不能直接或间接引用自身")})
     return checked
 
 
@@ -78,31 +79,57 @@ def _reaches(target: str, start: set[str], context: RuleContext) -> bool:
     return False
 
 
+def _recompute_on_commit(codes: list[str] | None) -> None:
+    """Queue the recompute once the save is committed: the worker must see the new rule."""
+    from rm_portal.customers.tasks import tags_recompute_run
+
+    transaction.on_commit(lambda: tags_recompute_run.delay(codes))
+
+
 @transaction.atomic
-def tag_create(*, code: str, name: str, rule: str, category: str = "") -> TagDefinition:
+def tag_create(
+    *, code: str, name: str, rule: str, category: str = "", active: bool = True, recompute: bool = True
+) -> TagDefinition:
+    """A new tag; its holders are computed after the commit (`recompute=False`: the caller
+    recomputes every tag itself, as the demo seed does)."""
     if TagDefinition.objects.filter(code=code).exists():
-        raise ValidationError({"code": [_("标签代码已存在")]})
+        raise Invalid(fields={"code": _("标签代码已存在")})
     if TagDefinition.objects.filter(name=name).exists():
-        raise ValidationError({"name": [_("标签名称已存在")]})
+        raise Invalid(fields={"name": _("标签名称已存在")})
     tag_rule_check(rule=rule, code=code)
-    return TagDefinition.objects.create(code=code, name=name, category=category, rule=rule)
+    tag = TagDefinition.objects.create(code=code, name=name, category=category, rule=rule, active=active)
+    if recompute:
+        _recompute_on_commit([tag.code])
+    return tag
 
 
 @transaction.atomic
 def tag_update(
-    *, tag: TagDefinition, rule: str, name: str | None = None, category: str | None = None
+    *,
+    tag: TagDefinition,
+    rule: str,
+    name: str | None = None,
+    category: str | None = None,
+    active: bool | None = None,
 ) -> TagDefinition:
+    """Change a tag's rule (or name, category, active); every tag is recomputed after the commit,
+    since tags that refer to this one may change too."""
     tag_rule_check(rule=rule, code=tag.code)
+    if name is not None and TagDefinition.objects.filter(name=name).exclude(pk=tag.pk).exists():
+        raise Invalid(fields={"name": _("标签名称已存在")})
     tag.rule = rule
     if name is not None:
         tag.name = name
     if category is not None:
         tag.category = category
-    tag.save(update_fields=["rule", "name", "category", "updated_at"])
+    if active is not None:
+        tag.active = active
+    tag.save(update_fields=["rule", "name", "category", "active", "updated_at"])
+    _recompute_on_commit(None)
     return tag
 
 
-def tag_matching(*, tag: TagDefinition, context: RuleContext) -> QuerySet:
+def tag_matching(*, tag: TagDefinition, context: RuleContext) -> QuerySet[IndicatorValues, Any]:
     """The customer ids whose latest wide record satisfies the tag's rule: one SQL query."""
     checked = validate(tag.rule, indicators=context.indicators, tags=context.tags)
     compiler = QueryCompiler(
@@ -225,7 +252,7 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
     compiler = RecordCompiler(context.indicators, trees.get)
     conditions = []
     for tag in tags:
-        params: list = []
+        params: list[Any] = []
         conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
     ids = ", ".join(str(tag_id) for tag_id, _sql, _params in conditions)
     now = timezone.now()
@@ -298,16 +325,32 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
     return results
 
 
+def _segment_tags(tags: list[str]) -> list[TagDefinition]:
+    found = {tag.code: tag for tag in TagDefinition.objects.filter(code__in=tags)}
+    missing = [code for code in tags if code not in found]
+    if missing or not tags:
+        raise Invalid(fields={"tags": _("未知的标签：%(codes)s") % {"codes": ", ".join(missing) or "-"}})
+    return list(found.values())
+
+
 @transaction.atomic
 def segment_create(
     *, code: str, name: str, tags: list[str], match: str = Segment.Match.ALL, description: str = ""
 ) -> Segment:
     if Segment.objects.filter(code=code).exists():
-        raise ValidationError({"code": [_("客群代码已存在")]})
-    found = {tag.code: tag for tag in TagDefinition.objects.filter(code__in=tags)}
-    missing = [code for code in tags if code not in found]
-    if missing or not tags:
-        raise ValidationError({"tags": [_("未知的标签：%(codes)s") % {"codes": ", ".join(missing) or "-"}]})
+        raise Invalid(fields={"code": _("客群代码已存在")})
+    found = _segment_tags(tags)
     segment = Segment.objects.create(code=code, name=name, match=match, description=description)
-    segment.tags.set(found.values())
+    segment.tags.set(found)
+    return segment
+
+
+@transaction.atomic
+def segment_update(
+    *, segment: Segment, name: str, tags: list[str], match: str, description: str = ""
+) -> Segment:
+    found = _segment_tags(tags)
+    segment.name, segment.match, segment.description = name, match, description
+    segment.save(update_fields=["name", "match", "description"])
+    segment.tags.set(found)
     return segment
