@@ -15,7 +15,7 @@ from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate
 from rm_portal.notifications.models import Notification
 from rm_portal.org.handover import movers
 from rm_portal.org.models import Role
-from tests.checklists.conftest import DAY, jpeg
+from tests.checklists.conftest import DAY, jpeg, photo_upload
 
 FIRES = datetime(2026, 11, 24, 0, 15, 5, tzinfo=UTC)  # 08:15 on the 24th in Shanghai
 AFTER_DUE = datetime(2026, 11, 24, 1, 1, tzinfo=UTC)  # 09:01, the 45-minute window is over
@@ -33,7 +33,7 @@ def safety_template(**over: object) -> ChecklistTemplate:
         "items": [{"text": "金库门与监控照片", "requires_photo": True}, {"text": "消防通道畅通"}],
         **over,
     }
-    return services.template_create(**spec)
+    return services.template_save(**spec)
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ def test_the_branch_lead_audits_it_and_a_rejection_goes_back_to_every_member(
 ):
     run = branch_runs["B01"]
     for item in run.items.all():
-        services.item_complete(item=item, by=rm01a, photo=jpeg() if item.requires_photo else None)
+        services.item_complete(item=item, by=rm01a, photo=photo_upload() if item.requires_photo else None)
     url = f"/api/v1/checklists/runs/{run.pk}/audit/"
     assert api(lead02).post(url, {"verdict": "rejected", "comment": "x"}).status_code == 404
     assert api(rm01b).post(url, {"verdict": "approved"}).status_code == 403
