@@ -295,3 +295,20 @@ def test_the_editor_page_offers_and_keeps_the_choice(client, hq_admin, b01):
     assert template.scope == "person" and template.version == 2
     assert client.post(NEW, form(name="另一个", scope="team")).status_code == 200
     assert ChecklistTemplate.objects.count() == 1
+
+
+def test_scope_and_every_detail_view_agree_for_branch_members(api, branch_runs, rm01b, rm02a, lead01):
+    from rm_portal.checklists import selectors
+    from rm_portal.checklists.models import RunItem
+    from rm_portal.org.access import actionable, scope
+
+    run = branch_runs["B01"]
+    item = run.items.first()
+    # The colleague is not the assignee, yet sees and works the branch's run: the policy says so.
+    assert list(scope(rm01b, ChecklistRun.objects.all())) == [run]
+    assert list(actionable(rm01b, RunItem.objects.all())) == list(run.items.all())
+    assert selectors.run_for(rm01b, run.pk) == run and selectors.item_to_complete_for(rm01b, item.pk) == item
+    assert list(scope(rm02a, RunItem.objects.filter(run=run))) == []
+    assert api(rm01b).get(f"/api/v1/checklists/runs/{run.pk}/").status_code == 200
+    detail = api(lead01).get(f"/api/v1/checklists/runs/{run.pk}/").json()
+    assert detail["scope"] == "branch" and detail["assignee"]["username"] == "lead01"
