@@ -116,7 +116,7 @@ def main() -> None:
         from rm_portal.org.models import Role
 
         people(args.staff, args.branches)
-        services.template_create(
+        services.template_save(
             name="晨会",
             time_of_day=clock(7, 30),
             weekdays=[1, 2, 3, 4, 5, 6, 7],

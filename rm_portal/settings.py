@@ -285,6 +285,11 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets used by several components get one name of their own (else a hash suffix).
+    "ENUM_NAME_OVERRIDES": {
+        "ChecklistScopeEnum": "rm_portal.checklists.models.ChecklistTemplate.Scope",
+        "ChecklistRunStatusEnum": "rm_portal.checklists.models.ChecklistRun.Status",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "rm_portal.api.schema.document_errors",

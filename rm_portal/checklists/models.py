@@ -140,6 +140,10 @@ class ChecklistRun(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.date}"
 
+    @property
+    def scope(self) -> str:
+        return ChecklistTemplate.Scope.BRANCH if self.per_branch else ChecklistTemplate.Scope.PERSON
+
     def is_overdue(self, now: datetime) -> bool:
         return self.status == self.Status.OPEN and now > self.due_at
 

@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
 
+from django.core.files import File
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
+from rm_portal.core.errors import Invalid, TooLarge
 from rm_portal.core.images import ImageRejected, image_decode
 
 MAX_BYTES = 15 * 1024 * 1024  # a phone camera photo is 2–12 MB; larger is not a photo of a meeting
@@ -27,15 +29,6 @@ EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 36867
 OFFSET_TIME_ORIGINAL = 36881
 DATETIME = 306
-
-
-class PhotoRejected(Exception):
-    """The upload is not a usable photo; the message says why, in the user's language."""
-
-    def __init__(self, reason: str, *, too_large: bool = False) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.too_large = too_large
 
 
 @dataclass(frozen=True)
@@ -76,17 +69,27 @@ _PHOTO_REASONS = {
 }
 
 
+def _too_large() -> TooLarge:
+    return TooLarge(_("照片过大（上限 %(mb)d MB）") % {"mb": MAX_BYTES // (1024 * 1024)})
+
+
+def photo_read(upload: File[bytes]) -> bytes:
+    """The upload's bytes; one over the cap is refused before it is read (a 60 MB file stays on disk)."""
+    if upload.size is not None and upload.size > MAX_BYTES:
+        raise _too_large()
+    return upload.read()
+
+
 def photo_process(data: bytes) -> Photo:
+    """A bounded JPEG of the photo; TooLarge over the cap, Invalid (on `photo`) when it is no photo."""
     if len(data) > MAX_BYTES:
-        raise PhotoRejected(
-            _("照片过大（上限 %(mb)d MB）") % {"mb": MAX_BYTES // (1024 * 1024)}, too_large=True
-        )
+        raise _too_large()
     if not data:
-        raise PhotoRejected(_("照片文件为空"))
+        raise Invalid(fields={"photo": _("照片文件为空")})
     try:
         image = image_decode(data, formats=FORMATS, max_pixels=MAX_PIXELS)
     except ImageRejected as rejected:
-        raise PhotoRejected(_PHOTO_REASONS[rejected.code]()) from None
+        raise Invalid(fields={"photo": _PHOTO_REASONS[rejected.code]()}) from None
     with image:
         taken_at = _capture_time(image)
         image = ImageOps.exif_transpose(image)

@@ -5,20 +5,24 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from rm_portal.checklists import services
+from rm_portal.checklists.clock import local_moment, local_today
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, RunAudit
 from rm_portal.org.models import Role, Staff
 
 ORDER = 40
 
 WORKDAYS = [1, 2, 3, 4, 5]
-TEMPLATES = [
+TEMPLATES: list[dict[str, Any]] = [
     {
         "name": "晨会",
         "time_of_day": time(7, 30),
@@ -96,12 +100,13 @@ def _complete(run: ChecklistRun, at: datetime, rng: random.Random, *, photo_day_
         if item.requires_photo:
             photo = demo_photo(at - timedelta(days=photo_day_shift, minutes=5), seed=item.pk)
         note = rng.choice(NOTES) if item.requires_note else ""
-        services.item_complete(item=item, by=by, photo=photo, note=note, now=at)
+        upload = ContentFile(photo, name="photo.jpg") if photo is not None else None
+        services.item_complete(item=item, by=by, photo=upload, note=note, now=at)
 
 
-def _history(run: ChecklistRun, index: int, leads: dict[int, object]) -> None:
+def _history(run: ChecklistRun, index: int, leads: dict[int, User]) -> None:
     rng = random.Random(run.pk)
-    start = services.local_moment(run.date, run.template.time_of_day)
+    start = local_moment(run.date, run.template.time_of_day)
     # Spread over 0..1 by the run's position, so every outcome appears whatever today is.
     roll = (index * 37 % 100) / 100
     if roll < 0.12:
@@ -121,15 +126,17 @@ def _history(run: ChecklistRun, index: int, leads: dict[int, object]) -> None:
         services.run_audit(run=run, by=lead, verdict=RunAudit.Verdict.APPROVED)
 
 
-def seed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
+def seed(*, password: str, log: Callable[[str], object], small: bool = False) -> None:
+    """Idempotent. `small`: 3 days of history instead of 14 (tests, a quick demo): the same shapes."""
+    days = 3 if small else 14
     templates = []
     for spec in TEMPLATES:
         template = ChecklistTemplate.objects.filter(name=spec["name"]).first()
         if template is None:
-            template = services.template_create(**spec)
+            template = services.template_save(**spec)
         templates.append(template)
-    today = services.local_today()
-    for days_ago in range(14, 0, -1):
+    today = local_today()
+    for days_ago in range(days, 0, -1):
         for template in templates:
             services.runs_generate(template=template, on=today - timedelta(days=days_ago))
     leads = {
@@ -138,7 +145,7 @@ def seed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
     }
     past = (
         ChecklistRun.objects.filter(
-            status=ChecklistRun.Status.OPEN, date__lt=today, date__gte=today - timedelta(days=14)
+            status=ChecklistRun.Status.OPEN, date__lt=today, date__gte=today - timedelta(days=days)
         )
         .select_related("template", "assignee")
         .order_by("date", "id")

@@ -1,68 +1,67 @@
-"""Reads for checklists, always through the one access policy."""
+"""Reads for checklists, always through the one access policy (`checklists.access`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, RunAudit, RunItem
-from rm_portal.org.access import scope, staff_of
+from rm_portal.org.access import actionable, scope
+from rm_portal.org.models import Branch
 
 Status = ChecklistRun.Status
 COMPLETED = Q(status__in=[Status.SUBMITTED, Status.APPROVED])
 
+# --- Templates -----------------------------------------------------------------------------------
+
 
 def template_list() -> QuerySet[ChecklistTemplate]:
-    # Templates are configuration every member of staff may read (DESIGN §4).
+    # Templates are configuration every member of staff may read.
     return ChecklistTemplate.objects.prefetch_related("items", "branches")
 
 
-def _member_rule(user: User) -> Q | None:
-    """Branch runs the user may see and complete as an assignee-role member of the run's branch."""
-    staff = staff_of(user)
-    if staff is None or staff.branch_id is None:
-        return None
-    branch_templates = ChecklistTemplate.objects.filter(scope=ChecklistTemplate.Scope.BRANCH)
-    # Roles are a JSON list (no `contains` on SQLite); the templates are few.
-    ids = [pk for pk, roles in branch_templates.values_list("id", "roles") if staff.role in roles]
-    if not ids:
-        return None
-    return Q(per_branch=True, branch_id=staff.branch_id, template_id__in=ids)
+def template_for(user: User, pk: int) -> ChecklistTemplate:
+    return get_object_or_404(template_list(), pk=pk)
 
 
-def mine_rule(user: User) -> Q:
-    """The runs that are the user's to do: their own, and their branch's branch runs."""
-    staff = staff_of(user)
-    if staff is None:
-        return Q(pk__in=[])
-    member = _member_rule(user)
-    return Q(assignee=user) | member if member is not None else Q(assignee=user)
+def template_name_taken(name: str, *, exclude: int | None = None) -> bool:
+    """Another template already has this name (case-insensitive); a template may keep its own."""
+    others = ChecklistTemplate.objects.filter(name__iexact=name.strip())
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    return others.exists()
 
 
-def visible_runs(user: User, qs: QuerySet[ChecklistRun] | None = None) -> QuerySet[ChecklistRun]:
-    """The access policy's runs, plus the branch runs of the user's branch for its members."""
-    qs = ChecklistRun.objects.all() if qs is None else qs
-    member = _member_rule(user)
-    scoped = scope(user, qs)
-    return scoped if member is None else scoped | qs.filter(member)
+# --- Runs and items ------------------------------------------------------------------------------
+
+
+def _with_items(qs: QuerySet[ChecklistRun]) -> QuerySet[ChecklistRun]:
+    return qs.select_related("template", "branch").prefetch_related(
+        Prefetch(
+            "items", queryset=RunItem.objects.select_related("completed_by__staff").order_by("order", "id")
+        )
+    )
 
 
 def my_runs(*, user: User, on: date) -> QuerySet[ChecklistRun]:
-    return (
-        ChecklistRun.objects.filter(mine_rule(user), date=on)
-        .select_related("template", "branch")
-        .prefetch_related(Prefetch("items", queryset=RunItem.objects.select_related("completed_by__staff")))
-        .order_by("due_at", "id")
-    )
+    """The runs of the day that are the user's to do: their own and their branch's branch runs."""
+    return _with_items(actionable(user, ChecklistRun.objects.filter(date=on))).order_by("due_at", "id")
+
+
+def my_recent_runs(*, user: User, since: date, until: date) -> QuerySet[ChecklistRun]:
+    runs = actionable(user, ChecklistRun.objects.filter(date__gte=since, date__lte=until))
+    return runs.order_by("-date", "due_at").only("id", "name", "date", "status", "late")
 
 
 def run_list(
     *, user: User, on: date | None = None, branch: str = "", status: str = ""
 ) -> QuerySet[ChecklistRun]:
-    qs = visible_runs(user)
+    qs = scope(user, ChecklistRun.objects.all())
     if on is not None:
         qs = qs.filter(date=on)
     if branch:
@@ -80,83 +79,118 @@ def run_list(
 
 
 def run_for(user: User, pk: int) -> ChecklistRun:
-    qs = ChecklistRun.objects.select_related("branch", "assignee__staff", "template").prefetch_related(
-        Prefetch(
-            "items", queryset=RunItem.objects.select_related("completed_by__staff").order_by("order", "id")
-        ),
-        Prefetch("audits", queryset=RunAudit.objects.select_related("by__staff")),
+    qs = _with_items(ChecklistRun.objects.select_related("assignee__staff")).prefetch_related(
+        Prefetch("audits", queryset=RunAudit.objects.select_related("by__staff"))
     )
-    return get_object_or_404(visible_runs(user, qs), pk=pk)
+    return get_object_or_404(scope(user, qs), pk=pk)
 
 
 def may_complete(user: User, run: ChecklistRun) -> bool:
-    return ChecklistRun.objects.filter(mine_rule(user), pk=run.pk).exists()
+    return actionable(user, ChecklistRun.objects.filter(pk=run.pk)).exists()
 
 
-def own_item_for(user: User, pk: int) -> RunItem:
-    """Only the assignee (for a branch run, any assignee-role member of the branch) completes an
-    item: the branch lead who may only see it still gets a 404."""
-    mine = ChecklistRun.objects.filter(mine_rule(user)).values("pk")
-    return get_object_or_404(RunItem.objects.filter(run__in=mine).select_related("run"), pk=pk)
+def item_for(user: User, pk: int) -> RunItem:
+    """An item the user may see (its photo, say): seen exactly as its run is."""
+    return get_object_or_404(scope(user, RunItem.objects.select_related("run")), pk=pk)
 
 
-def visible_item_for(user: User, pk: int) -> RunItem:
-    runs = visible_runs(user).values("pk")
-    return get_object_or_404(RunItem.objects.filter(run__in=runs).select_related("run"), pk=pk)
+def item_to_complete_for(user: User, pk: int) -> RunItem:
+    """An item the user may tick off: the assignee's, or a branch member's on a branch run. The
+    branch lead who may only see it gets the same 404 as for one that does not exist."""
+    return get_object_or_404(actionable(user, RunItem.objects.select_related("run")), pk=pk)
 
 
-def _rates(row: dict) -> dict:
-    total = row["total"]
-    row["completion_rate"] = round(row["completed"] / total, 4) if total else None
-    row["on_time_rate"] = round(row["on_time"] / total, 4) if total else None
-    return row
+# --- Figures -------------------------------------------------------------------------------------
 
 
-def dashboard(*, user: User, since: date, until: date, branch: str = "") -> dict:
-    """Completion and on-time rates per branch, per RM, per day and per template."""
-    qs = visible_runs(user, ChecklistRun.objects.filter(date__gte=since, date__lte=until))
+@dataclass(frozen=True)
+class Figures:
+    total: int
+    completed: int
+    on_time: int
+    missed: int
+    rejected: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return round(self.completed / self.total, 4) if self.total else None
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.on_time / self.total, 4) if self.total else None
+
+
+@dataclass(frozen=True)
+class BranchFigures(Figures):
+    branch: Branch
+
+
+@dataclass(frozen=True)
+class PersonFigures(Figures):
+    rm: User
+    branch_code: str
+
+
+@dataclass(frozen=True)
+class DayFigures(Figures):
+    date: date
+
+
+@dataclass(frozen=True)
+class TemplateFigures(Figures):
+    template_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    since: date
+    until: date
+    overall: Figures
+    by_branch: list[BranchFigures]
+    by_rm: list[PersonFigures]
+    by_day: list[DayFigures]
+    by_template: list[TemplateFigures]
+
+
+FIGURES = {
+    "total": Count("id"),
+    "completed": Count("id", filter=COMPLETED),
+    "on_time": Count("id", filter=COMPLETED & Q(late=False)),
+    "missed": Count("id", filter=Q(status=Status.MISSED)),
+    "rejected": Count("id", filter=Q(status=Status.REJECTED)),
+}
+
+
+def _counts(row: dict[str, Any]) -> dict[str, int]:
+    return {name: row[name] for name in FIGURES}
+
+
+def _grouped(runs: QuerySet[ChecklistRun], *fields: str) -> list[dict[str, Any]]:
+    return list(runs.values(*fields).annotate(**FIGURES).order_by(*fields))
+
+
+def dashboard(*, user: User, since: date, until: date, branch: str = "") -> Dashboard:
+    """Completion and on-time rates overall, per branch, per RM (person runs), per day and template."""
+    qs = scope(user, ChecklistRun.objects.filter(date__gte=since, date__lte=until))
     if branch:
         qs = qs.filter(branch__code=branch)
-    figures = {
-        "total": Count("id"),
-        "completed": Count("id", filter=COMPLETED),
-        "on_time": Count("id", filter=COMPLETED & Q(late=False)),
-        "missed": Count("id", filter=Q(status=Status.MISSED)),
-        "rejected": Count("id", filter=Q(status=Status.REJECTED)),
-    }
-
-    def grouped_by(runs: QuerySet[ChecklistRun], *fields: str) -> list[dict]:
-        return [_rates(dict(row)) for row in runs.values(*fields).annotate(**figures).order_by(*fields)]
-
-    def grouped(*fields: str) -> list[dict]:
-        return grouped_by(qs, *fields)
-
-    overall = _rates(dict(qs.aggregate(**figures)))
-    by_branch = [
-        {"branch": {"code": r.pop("branch__code"), "name": r.pop("branch__name")}, **r}
-        for r in grouped("branch__code", "branch__name")
-    ]
-    by_rm = [
-        {
-            "rm": {"username": r.pop("assignee__username"), "display_name": r.pop("assignee__staff__name")},
-            "branch": r.pop("branch__code"),
-            **r,
-        }
-        for r in grouped_by(
-            qs.filter(per_branch=False), "branch__code", "assignee__username", "assignee__staff__name"
-        )
-    ]
-    by_day = [{"date": r.pop("date").isoformat(), **r} for r in grouped("date")]
-    by_template = [
-        {"template": {"id": r.pop("template_id"), "name": r.pop("template__name")}, **r}
-        for r in grouped("template_id", "template__name")
-    ]
-    return {
-        "since": since.isoformat(),
-        "until": until.isoformat(),
-        "overall": overall,
-        "by_branch": by_branch,
-        "by_rm": by_rm,
-        "by_day": by_day,
-        "by_template": by_template,
-    }
+    branch_rows = _grouped(qs, "branch__code", "branch_id")
+    branches = Branch.objects.in_bulk([row["branch_id"] for row in branch_rows])
+    rm_rows = _grouped(qs.filter(per_branch=False), "branch__code", "assignee__username", "assignee_id")
+    people = User.objects.select_related("staff").in_bulk([row["assignee_id"] for row in rm_rows])
+    return Dashboard(
+        since=since,
+        until=until,
+        overall=Figures(**_counts(qs.aggregate(**FIGURES))),
+        by_branch=[BranchFigures(**_counts(r), branch=branches[r["branch_id"]]) for r in branch_rows],
+        by_rm=[
+            PersonFigures(**_counts(r), rm=people[r["assignee_id"]], branch_code=r["branch__code"])
+            for r in rm_rows
+        ],
+        by_day=[DayFigures(**_counts(r), date=r["date"]) for r in _grouped(qs, "date")],
+        by_template=[
+            TemplateFigures(**_counts(r), template_id=r["template_id"], name=r["template__name"])
+            for r in _grouped(qs, "template_id", "template__name")
+        ],
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from rm_portal.checklists import selectors, services
+from rm_portal.checklists import selectors
+from rm_portal.checklists.clock import local_today
 from rm_portal.checklists.models import ChecklistRun
 from rm_portal.org.access import scope
 from rm_portal.org.models import Role
@@ -14,7 +15,7 @@ from rm_portal.web.today import Card, provides
 
 @provides
 def card(user: User, role: str) -> Card | None:
-    today = services.local_today()
+    today = local_today()
     runs = list(selectors.my_runs(user=user, on=today))
     waiting = 0
     if role == Role.BRANCH_LEAD:

@@ -3,53 +3,54 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from rest_framework.exceptions import APIException, ValidationError
 
 from rm_portal.checklists import selectors, services
+from rm_portal.checklists.clock import local_today
 from rm_portal.checklists.exports import runs_csv
 from rm_portal.checklists.forms import (
     BLANK_ROWS,
+    HolidayUploadForm,
+    ItemCompleteForm,
     ItemFormSet,
+    RunAuditForm,
     TemplateForm,
     items_initial,
     template_initial,
 )
-from rm_portal.checklists.inputs import ASSIGNABLE, MAX_ITEMS
-from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Holiday, RunAudit
-from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected
-from rm_portal.org.access import staff_of
+from rm_portal.checklists.models import ChecklistRun, Holiday
+from rm_portal.checklists.photos import MAX_BYTES
+from rm_portal.checklists.rules import ASSIGNABLE, MAX_ITEMS
+from rm_portal.checklists.selectors import DayFigures
+from rm_portal.core.errors import DomainError, Invalid
+from rm_portal.core.requests import AuthedHttpRequest
+from rm_portal.org.access import role_of
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
 
 LEADS = (Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 
 
-def _error_text(exc: APIException) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        return "；".join(str(m) for messages_ in detail.values() for m in messages_)
-    if isinstance(detail, list):
-        return "；".join(str(m) for m in detail)
-    return str(detail)
+def _refusal(form: forms.Form) -> Invalid:
+    # A form the page does not redisplay (the run page redirects): its errors as one message.
+    return Invalid(fields={name: [str(m) for m in errors] for name, errors in form.errors.items()})
 
 
 @staff_page()
-def mine(request: HttpRequest) -> HttpResponse:
-    today = services.local_today()
+def mine(request: AuthedHttpRequest) -> HttpResponse:
+    today = local_today()
     runs = list(selectors.my_runs(user=request.user, on=today))
-    recent = (
-        ChecklistRun.objects.filter(
-            selectors.mine_rule(request.user), date__lt=today, date__gte=today - timedelta(days=13)
-        )
-        .order_by("-date", "due_at")
-        .only("id", "name", "date", "status", "late")
+    recent = selectors.my_recent_runs(
+        user=request.user, since=today - timedelta(days=13), until=today - timedelta(days=1)
     )
     return render(
         request,
@@ -59,15 +60,15 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page()
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_for(request.user, pk)
-    staff = staff_of(request.user)
     context = {
         "run": run,
         "items": list(run.items.all()),
         "audits": list(run.audits.all()),
         "mine": selectors.may_complete(request.user, run),
-        "can_audit": staff.role == Role.BRANCH_LEAD and run.status == ChecklistRun.Status.SUBMITTED,
+        "can_audit": role_of(request.user) == Role.BRANCH_LEAD
+        and run.status == ChecklistRun.Status.SUBMITTED,
         "editable": run.status not in (ChecklistRun.Status.APPROVED, ChecklistRun.Status.MISSED),
         "now": timezone.now(),
         "max_mb": MAX_BYTES // (1024 * 1024),
@@ -77,30 +78,30 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page(*ASSIGNABLE)
 @require_POST
-def item_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    item = selectors.own_item_for(request.user, pk)
-    upload = request.FILES.get("photo")
+def item_complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    item = selectors.item_to_complete_for(request.user, pk)
+    form = ItemCompleteForm(request.POST, request.FILES)
+    if not form.is_valid():
+        show_error(request, _refusal(form))
+        return redirect("checklists:run", pk=item.run_id)
+    upload = form.cleaned_data["photo"]
     try:
-        if upload is not None and upload.size > MAX_BYTES:
-            raise PhotoRejected(_("照片过大（上限 %(mb)d MB）") % {"mb": MAX_BYTES // (1024 * 1024)})
         services.item_complete(
             item=item,
             by=request.user,
-            photo=upload.read() if upload is not None and upload.size else None,
-            note=request.POST.get("note", "")[:2000],
+            photo=upload if upload else None,  # an empty file input is no photo on a page
+            note=form.cleaned_data["note"],
         )
-    except PhotoRejected as rejected:
-        messages.error(request, rejected.reason)
-    except APIException as exc:
-        messages.error(request, _error_text(exc))
+    except DomainError as error:
+        show_error(request, error)
     else:
         messages.success(request, _("已完成：%(text)s") % {"text": item.text})
     return redirect("checklists:run", pk=item.run_id)
 
 
-@staff_page()
-def item_photo(request: HttpRequest, pk: int) -> FileResponse:
-    item = selectors.visible_item_for(request.user, pk)
+@staff_page()  # type: ignore[arg-type]  # a FileResponse streams: not an HttpResponse
+def item_photo(request: AuthedHttpRequest, pk: int) -> FileResponse:
+    item = selectors.item_for(request.user, pk)
     if not item.photo:
         raise Http404
     response = FileResponse(item.photo.open("rb"), content_type="image/jpeg")
@@ -110,34 +111,41 @@ def item_photo(request: HttpRequest, pk: int) -> FileResponse:
 
 @staff_page(Role.BRANCH_LEAD)
 @require_POST
-def run_audit(request: HttpRequest, pk: int) -> HttpResponse:
+def run_audit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     run = selectors.run_for(request.user, pk)
-    verdict = request.POST.get("verdict", "")
-    if verdict not in RunAudit.Verdict.values:
-        messages.error(request, _("请选择通过或退回"))
+    form = RunAuditForm(request.POST)
+    if not form.is_valid():
+        show_error(request, _refusal(form))
         return redirect("checklists:run", pk=pk)
     try:
-        services.run_audit(
-            run=run, by=request.user, verdict=verdict, comment=request.POST.get("comment", "")[:1000]
-        )
-    except (ValidationError, APIException) as exc:
-        messages.error(request, _error_text(exc))
+        services.run_audit(run=run, by=request.user, **form.cleaned_data)
+    except DomainError as error:
+        show_error(request, error)
         return redirect("checklists:run", pk=pk)
     who = run.branch.name if run.per_branch else run.assignee.staff.name
     messages.success(request, _("已审核：%(name)s %(who)s") % {"name": run.name, "who": who})
     return redirect("checklists:queue")
 
 
-def _day(request: HttpRequest, name: str, default: date | None) -> date | None:
+def _day(request: AuthedHttpRequest, name: str) -> date | None:
+    # Pages are forgiving: a bad date in the address bar falls back to the default view.
     try:
         return date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
-        return default
+        return None
+
+
+def _range(request: AuthedHttpRequest, longest: int) -> tuple[date, date]:
+    until = _day(request, "until") or local_today()
+    since = _day(request, "since") or until - timedelta(days=13)
+    if since > until or (until - since).days > longest:
+        since = until - timedelta(days=13)
+    return since, until
 
 
 @staff_page(*LEADS)
-def queue(request: HttpRequest) -> HttpResponse:
-    on = _day(request, "date", None)
+def queue(request: AuthedHttpRequest) -> HttpResponse:
+    on = _day(request, "date")
     status = request.GET.get("status", ChecklistRun.Status.SUBMITTED)
     if status not in ChecklistRun.Status.values and status != "all":
         status = ChecklistRun.Status.SUBMITTED
@@ -150,15 +158,15 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _chart(by_day: list[dict]) -> dict:
+def _chart(by_day: list[DayFigures]) -> dict[str, Any]:
     """A server-drawn SVG bar chart of the daily completion rate; no chart library, no JS."""
     width, height, top, bottom = 340, 140, 10, 24
     n = max(len(by_day), 1)
     slot = width / n
     bars = []
     for index, row in enumerate(by_day):
-        rate = row["completion_rate"] or 0
-        on_time = row["on_time_rate"] or 0
+        rate = row.completion_rate or 0
+        on_time = row.on_time_rate or 0
         bar_h = (height - top - bottom) * rate
         on_time_h = (height - top - bottom) * on_time
         x = index * slot + slot * 0.15
@@ -170,7 +178,7 @@ def _chart(by_day: list[dict]) -> dict:
                 "h": round(bar_h, 1),
                 "y2": round(height - bottom - on_time_h, 1),
                 "h2": round(on_time_h, 1),
-                "label": row["date"][5:],
+                "label": row.date.strftime("%m-%d"),
                 "lx": round(x + slot * 0.35, 1),
                 "pct": round(rate * 100),
             }
@@ -179,38 +187,35 @@ def _chart(by_day: list[dict]) -> dict:
 
 
 @staff_page(*LEADS)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    today = services.local_today()
-    until = _day(request, "until", today) or today
-    since = _day(request, "since", until - timedelta(days=13)) or until - timedelta(days=13)
-    if since > until or (until - since).days > 92:
-        since = until - timedelta(days=13)
+def dashboard(request: AuthedHttpRequest) -> HttpResponse:
+    since, until = _range(request, longest=92)
     figures = selectors.dashboard(user=request.user, since=since, until=until)
     context = {
         "figures": figures,
-        "chart": _chart(figures["by_day"]),
+        "chart": _chart(figures.by_day),
         "since": since,
         "until": until,
-        "head_office": staff_of(request.user).role == Role.HEAD_OFFICE,
+        "head_office": role_of(request.user) == Role.HEAD_OFFICE,
     }
     return render(request, "checklists/dashboard.html", context)
 
 
 @staff_page(Role.HEAD_OFFICE)
-def setup(request: HttpRequest) -> HttpResponse:
+def setup(request: AuthedHttpRequest) -> HttpResponse:
     """Head office: the templates in force and the holiday calendar (CSV upload)."""
     if request.method == "POST":
-        upload = request.FILES.get("file")
+        form = HolidayUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            show_error(request, _refusal(form))
+            return redirect("checklists:setup")
         try:
-            if upload is None or upload.size > 1024 * 1024:
-                raise ValidationError({"file": [_("请选择不超过 1 MB 的 CSV 文件")]})
-            stored = services.holidays_import(data=upload.read())
-        except ValidationError as exc:
-            messages.error(request, _error_text(exc))
+            stored = services.holidays_import(upload=form.cleaned_data["file"])
+        except DomainError as error:
+            show_error(request, error)
         else:
             messages.success(request, _("已导入 %(n)d 个节假日") % {"n": stored})
         return redirect("checklists:setup")
-    today = services.local_today()
+    today = local_today()
     context = {
         "templates": selectors.template_list(),
         "holidays": Holiday.objects.filter(date__gte=today)[:60],
@@ -219,31 +224,6 @@ def setup(request: HttpRequest) -> HttpResponse:
         ),
     }
     return render(request, "checklists/setup.html", context)
-
-
-def _messages(detail: object) -> list[str]:
-    """Every message in a DRF error detail, however nested (lists, dicts by index or key)."""
-    if isinstance(detail, dict):
-        return [m for value in detail.values() for m in _messages(value)]
-    if isinstance(detail, list):
-        return [m for value in detail for m in _messages(value)]
-    return [str(detail)]
-
-
-def _attach(exc: ValidationError, form: TemplateForm, rows: list) -> list[str]:
-    """Put the service's errors next to the fields they are about; returns those about all items."""
-    items_errors: list[str] = []
-    detail = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-    for field, errors in detail.items():
-        if field == "items" and isinstance(errors, list) and len(errors) == len(rows):
-            for row, row_errors in zip(rows, errors, strict=True):
-                for key, messages_ in (row_errors or {}).items():
-                    row.add_error(key if key in row.fields else None, _messages(messages_))
-        elif field == "items":
-            items_errors += _messages(errors)
-        else:
-            form.add_error(field if field in form.fields else None, _messages(errors))
-    return items_errors
 
 
 def _more_rows(data: QueryDict) -> QueryDict:
@@ -258,23 +238,22 @@ def _more_rows(data: QueryDict) -> QueryDict:
 
 
 @staff_page(Role.HEAD_OFFICE)
-def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def template_edit(request: AuthedHttpRequest, pk: int | None = None) -> HttpResponse:
     """Head office creates (pk=None) or edits a template on the phone, through services.template_save."""
-    template, items_errors = None, []
-    if pk is not None:
-        template = get_object_or_404(ChecklistTemplate.objects.prefetch_related("items", "branches"), pk=pk)
+    template = selectors.template_for(request.user, pk) if pk is not None else None
     if request.method == "POST" and "more" in request.POST:
         data = _more_rows(request.POST)
-        form, formset = TemplateForm(data), ItemFormSet(data, prefix="items")
+        form, formset = TemplateForm(data, template=template), ItemFormSet(data, prefix="items")
     elif request.method == "POST":
-        form, formset = TemplateForm(request.POST), ItemFormSet(request.POST, prefix="items")
+        form = TemplateForm(request.POST, template=template)
+        formset = ItemFormSet(request.POST, prefix="items")
         if form.is_valid() and formset.is_valid():
-            items, rows = formset.service_items()
             try:
-                data = {**form.service_data(), "items": items}
-                saved = services.template_save(data=data, template=template)
-            except ValidationError as exc:
-                items_errors = _attach(exc, form, rows)
+                saved = services.template_save(
+                    template=template, **form.template_fields(), items=formset.items()
+                )
+            except DomainError as error:
+                show_error(request, error, form)
             else:
                 if template is None:
                     messages.success(request, _("已创建模板“%(name)s”") % {"name": saved.name})
@@ -286,17 +265,13 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                     )
                 return redirect("checklists:setup")
     else:
-        form = TemplateForm(initial=template_initial(template))
+        form = TemplateForm(initial=template_initial(template), template=template)
         formset = ItemFormSet(initial=items_initial(template), prefix="items")
-    context = {"template": template, "form": form, "formset": formset, "items_errors": items_errors}
+    context = {"template": template, "form": form, "formset": formset}
     return render(request, "checklists/template_form.html", context)
 
 
 @staff_page(Role.HEAD_OFFICE)
-def export(request: HttpRequest) -> HttpResponse:
-    today = services.local_today()
-    until = _day(request, "until", today) or today
-    since = _day(request, "since", until - timedelta(days=13)) or until - timedelta(days=13)
-    if since > until or (until - since).days > 366:
-        since = until - timedelta(days=13)
+def export(request: AuthedHttpRequest) -> HttpResponse:
+    since, until = _range(request, longest=366)
     return runs_csv(user=request.user, since=since, until=until)

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def morning_today(settings, tmp_path, rm01a, lead01):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
     # Open all day, every day, so the test does not depend on the hour it runs at.
-    template = services.template_create(
+    template = services.template_save(
         name="晨会",
         time_of_day=time(0, 0),
         weekdays=[1, 2, 3, 4, 5, 6, 7],

@@ -4,6 +4,7 @@ import io
 from datetime import datetime, time
 
 import pytest
+from django.core.files.base import ContentFile
 from PIL import Image
 
 from rm_portal.checklists import services
@@ -38,10 +39,15 @@ def jpeg(
     return out.getvalue()
 
 
+def photo_upload(data: bytes | None = None) -> ContentFile:
+    """A photo as a service takes it: a file (the API and the page hand over the upload)."""
+    return ContentFile(jpeg() if data is None else data, name="photo.jpg")
+
+
 @pytest.fixture
 def morning(db, b01, b02):  # type: ignore[no-untyped-def]
     """The 07:30 morning meeting on workdays, for RMs of every branch."""
-    return services.template_create(
+    return services.template_save(
         name="晨会",
         time_of_day=time(7, 30),
         weekdays=[1, 2, 3, 4, 5],
@@ -69,7 +75,7 @@ def complete_all(run: ChecklistRun, **kwargs: object) -> None:
         services.item_complete(
             item=item,
             by=run.assignee,
-            photo=jpeg() if item.requires_photo else None,
+            photo=photo_upload() if item.requires_photo else None,
             note="纪要" if item.requires_note else "",
             **kwargs,
         )

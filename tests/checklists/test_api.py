@@ -1,4 +1,4 @@
-"""The checklist API of DESIGN §4: who may do what, shapes, and bad input."""
+"""The checklist API: who may do what, shapes, and bad input."""
 
 from __future__ import annotations
 
@@ -292,3 +292,74 @@ def test_head_office_exports_csv_with_a_bom(api, runs, hq_admin, lead01, django_
     assert rows[0][:3] == ["日期", "网点代码", "网点"] and len(rows) == 4
     assert {row[3] for row in rows[1:]} == {"rm01a", "rm01b", "rm02a"}
     assert api(lead01).get("/api/v1/checklists/export/").status_code == 403
+
+
+# --- Reading templates and holidays; parameters that name themselves -----------------------------
+
+
+def test_a_template_reads_by_id_and_a_missing_one_is_404(api, rm01a, hq_admin, morning):
+    r = api(rm01a).get(f"/api/v1/checklists/templates/{morning.pk}/")
+    assert r.status_code == 200
+    assert r.json()["name"] == "晨会" and r.json()["time"] == "07:30" and len(r.json()["items"]) == 2
+    assert api(rm01a).get("/api/v1/checklists/templates/999999/").status_code == 404
+    r = api(hq_admin).put("/api/v1/checklists/templates/999999/", TEMPLATE, format="json")
+    assert r.status_code == 404
+
+
+def test_a_bad_edit_answers_400_and_leaves_the_version(api, hq_admin, morning):
+    r = api(hq_admin).put(
+        f"/api/v1/checklists/templates/{morning.pk}/", {**TEMPLATE, "due_minutes": 1441}, format="json"
+    )
+    assert r.status_code == 400 and "due_minutes" in r.json()
+    morning.refresh_from_db()
+    assert morning.version == 1 and [i.text for i in morning.items.all()] == ["晨会照片", "晨会纪要"]
+
+
+def test_the_holiday_calendar_reads_for_everyone_and_bad_uploads_say_why(api, hq_admin, rm01a):
+    from rm_portal.checklists.models import Holiday
+
+    def upload(data: bytes) -> dict:
+        return {"file": SimpleUploadedFile("h.csv", data, content_type="text/csv")}
+
+    url = "/api/v1/checklists/holidays/"
+    client = api(hq_admin)
+    assert client.post(url, upload("2026-10-01,国庆节\n".encode()), format="multipart").json() == {
+        "stored": 1
+    }
+    assert api(rm01a).get(url).json() == [{"date": "2026-10-01", "name": "国庆节"}]
+    r = client.post(url, upload(b"2026-10-02," + b"x" * (1024 * 1024)), format="multipart")
+    assert r.status_code == 413 and "1 MB" in r.json()["file"][0]
+    r = client.post(url, upload(b"\xff\xfe\x00garbage"), format="multipart")
+    assert r.status_code == 400 and "UTF-8" in r.json()["file"][0]
+    r = client.post(url, upload(b"\n\n"), format="multipart")
+    assert r.status_code == 400 and "file" in r.json()
+    assert client.post(url, {}, format="multipart").status_code == 400
+    r = client.post(url, {**upload(b"2026-10-03,x\n"), "extra": "1"}, format="multipart")
+    assert r.status_code == 400 and "extra" in r.json()
+    assert list(Holiday.objects.values_list("name", flat=True)) == ["国庆节"]
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/checklists/runs/?date=2026-02-30", "date"),
+        ("/api/v1/checklists/runs/?date=yesterday", "date"),
+        ("/api/v1/checklists/runs/?status=lost", "status"),
+        ("/api/v1/checklists/dashboard/?since=yesterday", "since"),
+        ("/api/v1/checklists/dashboard/?until=2026-13-01", "until"),
+        ("/api/v1/checklists/dashboard/?since=2026-12-01&until=2026-11-01", "since"),
+        ("/api/v1/checklists/export/?since=2020-01-01&until=2026-11-01", "since"),
+        ("/api/v1/checklists/export/?until=soon", "until"),
+    ],
+)
+def test_a_bad_query_parameter_is_a_400_naming_it(api, lead01, hq_admin, path, parameter):
+    user = hq_admin if "/export/" in path else lead01
+    r = api(user).get(path)
+    assert r.status_code == 400 and r["Content-Type"] == "application/json"
+    assert list(r.json()) == [parameter] and r.json()[parameter][0]
+
+
+def test_the_runs_list_pages(api, runs, hq_admin):
+    body = api(hq_admin).get("/api/v1/checklists/runs/?page_size=2").json()
+    assert body["count"] == 3 and len(body["results"]) == 2 and body["next"]
+    assert api(hq_admin).get("/api/v1/checklists/runs/?page=9").status_code == 404

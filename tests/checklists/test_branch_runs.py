@@ -15,7 +15,7 @@ from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate
 from rm_portal.notifications.models import Notification
 from rm_portal.org.handover import movers
 from rm_portal.org.models import Role
-from tests.checklists.conftest import DAY, jpeg
+from tests.checklists.conftest import DAY, jpeg, photo_upload
 
 FIRES = datetime(2026, 11, 24, 0, 15, 5, tzinfo=UTC)  # 08:15 on the 24th in Shanghai
 AFTER_DUE = datetime(2026, 11, 24, 1, 1, tzinfo=UTC)  # 09:01, the 45-minute window is over
@@ -33,7 +33,7 @@ def safety_template(**over: object) -> ChecklistTemplate:
         "items": [{"text": "金库门与监控照片", "requires_photo": True}, {"text": "消防通道畅通"}],
         **over,
     }
-    return services.template_create(**spec)
+    return services.template_save(**spec)
 
 
 @pytest.fixture
@@ -214,7 +214,7 @@ def test_the_branch_lead_audits_it_and_a_rejection_goes_back_to_every_member(
 ):
     run = branch_runs["B01"]
     for item in run.items.all():
-        services.item_complete(item=item, by=rm01a, photo=jpeg() if item.requires_photo else None)
+        services.item_complete(item=item, by=rm01a, photo=photo_upload() if item.requires_photo else None)
     url = f"/api/v1/checklists/runs/{run.pk}/audit/"
     assert api(lead02).post(url, {"verdict": "rejected", "comment": "x"}).status_code == 404
     assert api(rm01b).post(url, {"verdict": "approved"}).status_code == 403
@@ -295,3 +295,20 @@ def test_the_editor_page_offers_and_keeps_the_choice(client, hq_admin, b01):
     assert template.scope == "person" and template.version == 2
     assert client.post(NEW, form(name="另一个", scope="team")).status_code == 200
     assert ChecklistTemplate.objects.count() == 1
+
+
+def test_scope_and_every_detail_view_agree_for_branch_members(api, branch_runs, rm01b, rm02a, lead01):
+    from rm_portal.checklists import selectors
+    from rm_portal.checklists.models import RunItem
+    from rm_portal.org.access import actionable, scope
+
+    run = branch_runs["B01"]
+    item = run.items.first()
+    # The colleague is not the assignee, yet sees and works the branch's run: the policy says so.
+    assert list(scope(rm01b, ChecklistRun.objects.all())) == [run]
+    assert list(actionable(rm01b, RunItem.objects.all())) == list(run.items.all())
+    assert selectors.run_for(rm01b, run.pk) == run and selectors.item_to_complete_for(rm01b, item.pk) == item
+    assert list(scope(rm02a, RunItem.objects.filter(run=run))) == []
+    assert api(rm01b).get(f"/api/v1/checklists/runs/{run.pk}/").status_code == 200
+    detail = api(lead01).get(f"/api/v1/checklists/runs/{run.pk}/").json()
+    assert detail["scope"] == "branch" and detail["assignee"]["username"] == "lead01"

@@ -150,3 +150,21 @@ def test_head_office_sees_templates_and_uploads_holidays_on_the_setup_page(clien
     assert "UTF-8" in r.content.decode() and Holiday.objects.count() == 1
     signed_in(client, lead01)
     assert client.get("/checklists/setup/").status_code == 403
+
+
+def test_bad_page_input_is_a_message_and_stores_nothing(client, runs, rm01a, lead01, hq_admin):
+    from rm_portal.checklists.models import Holiday
+
+    item = runs["rm01a"].items.get(requires_note=True)
+    signed_in(client, rm01a)
+    r = client.post(f"/checklists/items/{item.pk}/complete/", {"note": "长" * 2001}, follow=True)
+    assert r.status_code == 200 and "2000" in r.content.decode()
+    assert not RunItem.objects.get(pk=item.pk).done
+    complete_all(runs["rm01b"])
+    signed_in(client, lead01)
+    r = client.post(f"/checklists/runs/{runs['rm01b'].pk}/audit/", {"verdict": "maybe"}, follow=True)
+    assert "请选择通过或退回" in r.content.decode()
+    assert ChecklistRun.objects.get(pk=runs["rm01b"].pk).status == ChecklistRun.Status.SUBMITTED
+    signed_in(client, hq_admin)
+    r = client.post("/checklists/setup/", {}, follow=True)
+    assert "请选择不超过 1 MB 的 CSV 文件" in r.content.decode() and not Holiday.objects.exists()

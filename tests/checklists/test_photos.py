@@ -9,7 +9,8 @@ import pytest
 from PIL import Image
 
 from rm_portal.checklists.models import RunItem
-from rm_portal.checklists.photos import MAX_BYTES, PhotoRejected, photo_process
+from rm_portal.checklists.photos import MAX_BYTES, photo_process
+from rm_portal.core.errors import Invalid, TooLarge
 from tests.checklists.conftest import jpeg
 
 
@@ -45,15 +46,15 @@ def test_png_with_transparency_becomes_a_jpeg_and_a_photo_without_exif_has_no_ca
     ids=["pdf", "text", "empty", "truncated-jpeg"],
 )
 def test_bad_files_are_rejected_with_a_reason(data, reason):
-    with pytest.raises(PhotoRejected) as caught:
+    with pytest.raises(Invalid) as caught:
         photo_process(data)
-    assert reason in caught.value.reason
+    assert reason in caught.value.fields["photo"][0]
 
 
 def test_gif_is_not_a_camera_photo():
     out = io.BytesIO()
     Image.new("P", (10, 10)).save(out, "GIF")
-    with pytest.raises(PhotoRejected, match="格式"):
+    with pytest.raises(Invalid, match="格式"):
         photo_process(out.getvalue())
 
 
@@ -61,14 +62,13 @@ def test_a_decompression_bomb_is_refused_without_decoding_it():
     out = io.BytesIO()
     Image.new("1", (12000, 12000)).save(out, "PNG")  # 144 MP in a few kilobytes
     assert len(out.getvalue()) < 1_000_000
-    with pytest.raises(PhotoRejected, match="像素"):
+    with pytest.raises(Invalid, match="像素"):
         photo_process(out.getvalue())
 
 
 def test_more_than_the_size_cap_is_refused():
-    with pytest.raises(PhotoRejected) as caught:
+    with pytest.raises(TooLarge, match="15 MB"):
         photo_process(b"\xff\xd8" + b"0" * MAX_BYTES)
-    assert caught.value.too_large
 
 
 # --- Through the API ---------------------------------------------------------------------------
@@ -101,17 +101,21 @@ def test_completing_with_a_photo_stores_a_bounded_jpeg_and_flags_a_photo_from_an
 
 
 @pytest.mark.parametrize(
-    "data",
-    [b"not an image at all", jpeg()[:2000]],
-    ids=["non-image", "truncated"],
+    ("data", "reason"),
+    [
+        (b"not an image at all", "上传的文件不是图片"),
+        (jpeg()[:2000], "图片文件不完整或已损坏"),
+        (b"", "照片文件为空"),
+    ],
+    ids=["non-image", "truncated", "empty"],
 )
-def test_a_bad_upload_answers_400_with_a_reason_and_stores_nothing(api, runs, rm01a, data):
+def test_a_bad_upload_answers_400_with_a_reason_and_stores_nothing(api, runs, rm01a, data, reason):
     item = _photo_item(runs["rm01a"])
     r = api(rm01a).post(
         f"/api/v1/checklists/items/{item.pk}/complete/", {"photo": _upload(data)}, format="multipart"
     )
     assert r.status_code == 400
-    assert "photo" in r.json()
+    assert r.json() == {"photo": [reason]}
     item.refresh_from_db()
     assert not item.done and not item.photo
 

@@ -111,7 +111,7 @@ def test_holiday_upload_is_all_or_nothing_and_head_office_only(api, hq_admin, rm
 
 
 def test_editing_a_template_bumps_its_version_and_never_rewrites_past_runs(runs, morning):
-    services.template_update(
+    services.template_save(
         template=morning,
         name="晨会（新）",
         time_of_day=time(8, 0),
@@ -132,7 +132,7 @@ def test_editing_a_template_bumps_its_version_and_never_rewrites_past_runs(runs,
 
 
 def test_branch_limited_template_only_reaches_its_branches(b01, b02, rm01a, rm02a):
-    template = services.template_create(
+    template = services.template_save(
         name="城东专项",
         time_of_day=time(9, 0),
         weekdays=[2],
@@ -190,7 +190,7 @@ def test_runs_made_early_by_the_command_still_get_their_reminder_at_the_time(mor
 
 
 def test_a_window_ending_after_midnight_gets_its_late_reminder_before_it_is_missed(b01, rm01a):
-    template = services.template_create(
+    template = services.template_save(
         name="夜间巡检",
         time_of_day=time(23, 50),
         weekdays=[1, 2, 3, 4, 5, 6, 7],

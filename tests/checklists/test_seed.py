@@ -28,3 +28,20 @@ def test_seed_demo_builds_two_weeks_of_history_and_is_idempotent(db, settings):
         ChecklistRun.objects.count(),
         RunItem.objects.count(),
     ) == counts
+
+
+def test_a_small_seed_has_three_days_of_the_same_shapes(db, settings):
+    from rm_portal.checklists import seed as checklists_seed
+    from rm_portal.checklists.clock import local_today
+    from rm_portal.org import seed as org_seed
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    lines: list[str] = []
+    org_seed.seed(password="demo-password-1", log=lines.append)
+    checklists_seed.seed(password="demo-password-1", log=lines.append, small=True)
+    today = local_today()
+    past = ChecklistRun.objects.filter(date__lt=today)
+    assert {(today - run.date).days for run in past} <= {1, 2, 3}
+    assert ChecklistTemplate.objects.count() == 4
+    assert past.filter(per_branch=True).exists() and past.filter(per_branch=False).exists()
+    assert "checklists:" in lines[-1]

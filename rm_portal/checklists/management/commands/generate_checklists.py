@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from rm_portal.checklists.services import day_generate, local_today
+from rm_portal.checklists.clock import local_today
+from rm_portal.checklists.services import day_generate
 
 
 class Command(BaseCommand):
     help = "Create the checklist runs of a day (idempotent: a rerun creates nothing twice)."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--date", help="YYYY-MM-DD in the bank's time zone (default: today)")
 
     def handle(self, *args: object, date: str | None = None, **options: object) -> None:

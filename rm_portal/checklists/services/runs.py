@@ -1,179 +1,26 @@
-"""Writes for checklists: templates, the day's runs, reminders, completion with photos, audits."""
+"""The day's runs: generation from templates, reminders, late reminders, missed days, handover."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from rest_framework.exceptions import ValidationError
 
-from rm_portal.api.inputs import validated
-from rm_portal.checklists.inputs import TemplateIn
-from rm_portal.checklists.models import (
-    ChecklistRun,
-    ChecklistTemplate,
-    Generation,
-    Holiday,
-    RunAudit,
-    RunItem,
-    TemplateItem,
-)
-from rm_portal.checklists.photos import photo_process
-from rm_portal.core.errors import Conflict
+from rm_portal.checklists.clock import bank_tz, local_moment, local_today
+from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Generation, Holiday, RunItem
 from rm_portal.notifications.services import notify
-from rm_portal.org.models import Branch, Role, Staff
+from rm_portal.org.models import Role, Staff
 
 Status = ChecklistRun.Status
-
-
-def bank_tz():  # type: ignore[no-untyped-def]
-    # The bank's zone (settings.TIME_ZONE), whatever zone the server's clock runs in.
-    return timezone.get_default_timezone()
-
-
-def local_moment(on: date, at: time) -> datetime:
-    return datetime.combine(on, at, tzinfo=bank_tz())
-
-
-def local_today(now: datetime | None = None) -> date:
-    return timezone.localtime(now or timezone.now(), bank_tz()).date()
-
-
-# --- Templates -------------------------------------------------------------------------------
-
-
-def _items_replace(template: ChecklistTemplate, items: Iterable[dict]) -> None:
-    template.items.all().delete()
-    TemplateItem.objects.bulk_create(
-        [
-            TemplateItem(
-                template=template,
-                order=position,
-                text=item["text"],
-                requires_photo=item.get("requires_photo", False),
-                requires_note=item.get("requires_note", False),
-            )
-            for position, item in enumerate(items)
-        ]
-    )
-
-
-@transaction.atomic
-def template_create(
-    *,
-    name: str,
-    time_of_day: time,
-    weekdays: list[int],
-    due_minutes: int,
-    roles: list[str],
-    items: list[dict],
-    branches: Iterable[Branch] = (),
-    skip_holidays: bool = True,
-    active: bool = True,
-    scope: str = ChecklistTemplate.Scope.PERSON,
-) -> ChecklistTemplate:
-    template = ChecklistTemplate.objects.create(
-        name=name,
-        time_of_day=time_of_day,
-        weekdays=sorted(set(weekdays)),
-        due_minutes=due_minutes,
-        roles=sorted(set(roles)),
-        skip_holidays=skip_holidays,
-        active=active,
-        scope=scope,
-    )
-    template.branches.set(list(branches))
-    _items_replace(template, items)
-    return template
-
-
-@transaction.atomic
-def template_update(
-    *,
-    template: ChecklistTemplate,
-    name: str,
-    time_of_day: time,
-    weekdays: list[int],
-    due_minutes: int,
-    roles: list[str],
-    items: list[dict],
-    branches: Iterable[Branch] = (),
-    skip_holidays: bool = True,
-    active: bool = True,
-    scope: str = ChecklistTemplate.Scope.PERSON,
-) -> ChecklistTemplate:
-    """A new version; runs already made keep the items they were made with (their snapshot)."""
-    template = ChecklistTemplate.objects.select_for_update().get(pk=template.pk)
-    template.name = name
-    template.time_of_day = time_of_day
-    template.weekdays = sorted(set(weekdays))
-    template.due_minutes = due_minutes
-    template.roles = sorted(set(roles))
-    template.skip_holidays = skip_holidays
-    template.active = active
-    template.scope = scope
-    template.version += 1
-    template.save()
-    template.branches.set(list(branches))
-    _items_replace(template, items)
-    return template
-
-
-def template_save(*, data: object, template: ChecklistTemplate | None = None) -> ChecklistTemplate:
-    """Create (template=None) or edit a template from raw input, API or page alike.
-
-    Raises ValidationError (field -> messages, items as a list per item) and stores nothing
-    when anything is wrong; an edit is a new version (see template_update).
-    """
-    fields = validated(TemplateIn, data, context={"template": template})
-    fields["time_of_day"] = fields.pop("time")
-    fields["items"] = [dict(item) for item in fields["items"]]
-    if template is None:
-        return template_create(**fields)
-    return template_update(template=template, **fields)
-
-
-def holidays_import(*, data: bytes) -> int:
-    """A CSV of `date,name` rows (header optional); all rows valid or nothing is stored."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ValidationError({"file": [_("文件必须是 UTF-8 编码的 CSV")]}) from None
-    rows: dict[date, str] = {}
-    errors = []
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        if not row or not "".join(row).strip():
-            continue
-        if number == 1 and row[0].strip().lower() in ("date", "日期"):
-            continue
-        try:
-            day = date.fromisoformat(row[0].strip())
-        except ValueError:
-            errors.append(_("第 %(line)d 行：日期格式应为 YYYY-MM-DD") % {"line": number})
-            continue
-        rows[day] = (row[1].strip() if len(row) > 1 else "")[:64] or _("节假日")
-    if errors:
-        raise ValidationError({"file": errors[:20]})
-    if not rows:
-        raise ValidationError({"file": [_("文件中没有节假日")]})
-    with transaction.atomic():
-        for day, name in rows.items():
-            Holiday.objects.update_or_create(date=day, defaults={"name": name})
-    return len(rows)
-
-
-# --- The day's runs and reminders ------------------------------------------------------------
 
 
 def template_applies(template: ChecklistTemplate, on: date) -> bool:
@@ -259,7 +106,9 @@ def runs_generate(*, template: ChecklistTemplate, on: date) -> int:
     return after - before
 
 
-def _claim(runs: QuerySet[ChecklistRun], field: str, now: datetime, fields: tuple[str, ...]) -> list[tuple]:
+def _claim(
+    runs: QuerySet[ChecklistRun], field: str, now: datetime, fields: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
     """Claim the runs whose `field` is still empty, in the caller's transaction; return what was won.
 
     The rows are locked (PostgreSQL; SQLite's IMMEDIATE transactions serialise writers anyway)
@@ -275,7 +124,7 @@ def _claim(runs: QuerySet[ChecklistRun], field: str, now: datetime, fields: tupl
     return [row[1:] for row in won]
 
 
-def _people(user_ids: Iterable[int]) -> list[User]:
+def people(user_ids: Iterable[int]) -> list[User]:
     # notify() needs only the key of each recipient: no need to load 1,500 users.
     return [User(pk=user_id) for user_id in dict.fromkeys(user_ids)]
 
@@ -321,7 +170,7 @@ def reminders_send(*, template: ChecklistTemplate, on: date, now: datetime | Non
     if not recipients:
         return len(claimed)
     notify(
-        recipients=_people(recipients),
+        recipients=people(recipients),
         kind="checklist_reminder",
         title=_("%(name)s：请开始打卡") % {"name": template.name},
         body=_("请在 %(due)s 前完成各项并拍照上传。") % {"due": due.strftime("%H:%M")},
@@ -379,7 +228,7 @@ def late_reminders_send(*, now: datetime | None = None) -> int:
         if not user_ids:
             continue
         notify(
-            recipients=_people(user_ids),
+            recipients=people(user_ids),
             kind="checklist_late",
             title=_("%(name)s 已超时，仍有事项未完成") % {"name": name},
             body=_("请尽快补完；超时完成将记为逾期。"),
@@ -389,7 +238,7 @@ def late_reminders_send(*, now: datetime | None = None) -> int:
     for user_id, branch_id in leads.values_list("user_id", "branch_id"):
         missed = by_branch[branch_id]
         notify(
-            recipients=_people([user_id]),
+            recipients=people([user_id]),
             kind="checklist_missed",
             title=_("%(count)d 人未按时完成标准化动作") % {"count": len(missed)},
             body="\n".join(f"{name}：{person}" for name, person in missed),
@@ -455,89 +304,6 @@ def day_generate(*, on: date, now: datetime | None = None) -> tuple[int, int]:
         else:
             generated += runs_generate(template=template, on=on)
     return generated, reminded
-
-
-# --- Completion and audit --------------------------------------------------------------------
-
-
-def _flagged(taken_at: datetime | None, run: ChecklistRun) -> bool:
-    # Taken on another day than the run's: the auditor should look twice (not a rejection).
-    return taken_at is not None and timezone.localtime(taken_at, bank_tz()).date() != run.date
-
-
-def item_complete(
-    *, item: RunItem, by: User, photo: bytes | None = None, note: str = "", now: datetime | None = None
-) -> RunItem:
-    processed = photo_process(photo) if photo is not None else None  # CPU work outside the lock
-    with transaction.atomic():
-        run = (
-            ChecklistRun.objects.select_for_update(of=("self",))
-            .select_related("template")
-            .get(pk=item.run_id)
-        )
-        item = RunItem.objects.select_for_update().get(pk=item.pk)
-        if run.status == Status.APPROVED:
-            raise Conflict(_("该动作已审核通过，不能再修改"))
-        if run.status == Status.MISSED:
-            raise Conflict(_("该动作已过期未完成，不能再补交"))
-        if item.requires_photo and processed is None and not item.photo:
-            raise ValidationError({"photo": [_("该事项需要拍照上传")]})
-        if item.requires_note and not note.strip():
-            raise ValidationError({"note": [_("该事项需要填写备注")]})
-        now = now or timezone.now()
-        old_photo = item.photo.name if processed is not None else ""
-        if processed is not None:
-            item.photo.save("photo.jpg", ContentFile(processed.content), save=False)
-            item.photo_taken_at = processed.taken_at
-            item.photo_flagged = _flagged(processed.taken_at, run)
-        if note.strip() or not item.requires_note:
-            item.note = note.strip()
-        item.done = True
-        item.completed_at = now
-        item.completed_by = by
-        item.late = now > run.due_at
-        item.save()
-        if old_photo:
-            storage = item.photo.storage
-            transaction.on_commit(lambda: storage.delete(old_photo))
-        if run.status in (Status.OPEN, Status.REJECTED) and not run.items.filter(done=False).exists():
-            resubmitted = run.status == Status.REJECTED
-            if run.submitted_at is None:
-                run.late = now > run.due_at  # on time or not is decided by the first submission
-            run.status = Status.SUBMITTED
-            run.submitted_at = now
-            run.save(update_fields=["status", "submitted_at", "late"])
-            if resubmitted:
-                leads = Staff.objects.filter(role=Role.BRANCH_LEAD, active=True, branch_id=run.branch_id)
-                notify(
-                    recipients=_people(leads.values_list("user_id", flat=True)),
-                    kind="checklist_resubmitted",
-                    title=_("%(name)s 已重新提交，请审核") % {"name": run.name},
-                    link=reverse("checklists:run", args=[run.pk]),
-                )
-    return item
-
-
-@transaction.atomic
-def run_audit(*, run: ChecklistRun, by: User, verdict: str, comment: str = "") -> RunAudit:
-    run = ChecklistRun.objects.select_for_update(of=("self",)).select_related("template").get(pk=run.pk)
-    if run.status != Status.SUBMITTED:
-        raise Conflict(_("只能审核已提交、待审核的动作"))
-    comment = comment.strip()
-    if verdict == RunAudit.Verdict.REJECTED and not comment:
-        raise ValidationError({"comment": [_("退回时请写明原因")]})
-    audit = RunAudit.objects.create(run=run, verdict=verdict, comment=comment, by=by)
-    run.status = Status.APPROVED if verdict == RunAudit.Verdict.APPROVED else Status.REJECTED
-    run.save(update_fields=["status"])
-    if run.status == Status.REJECTED:
-        notify(
-            recipients=_people(run_people(run)),
-            kind="checklist_rejected",
-            title=_("%(name)s 被退回，请重新完成") % {"name": run.name},
-            body=comment,
-            link=reverse("checklists:run", args=[run.pk]),
-        )
-    return audit
 
 
 def runs_withdraw_for_leaver(leaver: User, successor: User) -> dict[str, int]:
