@@ -33,7 +33,6 @@ NOT_YET_CHECKED = (
     "/api/v1/system/",
     "/api/v1/notifications/",
     "/api/v1/checklists/",
-    "/api/v1/compliance/",
     "/api/v1/customers/",
     "/api/v1/tags/",
     "/api/v1/segments/",

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from compliance import conf, wecom
+from compliance import wecom
 from compliance.models import Alert, Conversation, Message
 from rm_portal.core.models import Job
 from rm_portal.notifications.models import Notification
@@ -120,8 +120,8 @@ def test_hits_create_one_alert_per_message_and_notify(api, gateway, rm01a, compl
     assert Notification.objects.filter(recipient=lead02).count() == 0
 
 
-def test_large_batch_goes_through_the_worker(api, gateway, rm01a, settings, monkeypatch):
-    monkeypatch.setattr(conf, "SYNC_BATCH", 5)
+def test_large_batch_goes_through_the_worker(api, gateway, rm01a, settings):
+    settings.COMPLIANCE_SYNC_BATCH = 5
     batch = [item("rm01a", f"消息{i}") for i in range(8)] + [{"bad": 1}]
     from django.test import TestCase
 
@@ -134,7 +134,7 @@ def test_large_batch_goes_through_the_worker(api, gateway, rm01a, settings, monk
     assert job.errors[0]["index"] == 8
     # the task is safe to run twice: nothing stored twice
     from compliance.models import IngestBatch
-    from compliance.tasks import ingest_batch_run
+    from compliance.services.batches import ingest_batch_run
 
     assert ingest_batch_run(batch_id=IngestBatch.objects.get().pk)["duplicates"] == 8
     assert Message.objects.count() == 8
@@ -144,10 +144,10 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 @pytest.fixture
-def wecom_conf(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(conf, "WECOM_TOKEN", "tok")
-    monkeypatch.setattr(conf, "WECOM_AES_KEY", AES_KEY)
-    monkeypatch.setattr(conf, "WECOM_CORP_ID", "ww123")
+def wecom_conf(settings):  # type: ignore[no-untyped-def]
+    settings.COMPLIANCE_WECOM_TOKEN = "tok"
+    settings.COMPLIANCE_WECOM_AES_KEY = AES_KEY
+    settings.COMPLIANCE_WECOM_CORP_ID = "ww123"
 
 
 def _signed(payload: dict, *, token: str = "tok") -> tuple[str, str]:  # noqa: S107

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.models import Alert, SearchAudit, Term
-from compliance.services.archive import messages_ingest
+from compliance.services.ingestion import messages_ingest
 from tests.compliance.factories import demo_terms, item
 
 pytestmark = pytest.mark.django_db

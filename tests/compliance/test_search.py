@@ -8,7 +8,7 @@ import io
 import pytest
 
 from compliance.models import SearchAudit
-from compliance.services.archive import messages_ingest
+from compliance.services.ingestion import messages_ingest
 from tests.compliance.factories import CustomerFactory, demo_terms, item
 
 pytestmark = pytest.mark.django_db
