@@ -46,7 +46,8 @@ class IngestOut(serializers.Serializer[Any]):
     stored = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     hits = serializers.IntegerField(help_text="stored messages with at least one hit (one alert each)")
-    errors = ItemErrorOut(many=True)
+    # A field named like Serializer.errors: DRF's metaclass takes declared fields off the class.
+    errors = ItemErrorOut(many=True)  # type: ignore[assignment]
 
 
 class JobAcceptedOut(serializers.Serializer[Any]):
@@ -95,7 +96,7 @@ class MessageOut(serializers.ModelSerializer[Message]):
     @extend_schema_field(HitOut(many=True))
     def get_hits(self, obj: Message) -> list[dict[str, Any]]:
         alert = getattr(obj, "alert", None)
-        return HitOut(alert.hits, many=True).data if alert else []
+        return list(HitOut(alert.hits, many=True).data) if alert else []
 
     @extend_schema_field(SpanOut(many=True))
     def get_highlight(self, obj: Message) -> list[dict[str, int]]:

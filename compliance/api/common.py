@@ -20,11 +20,10 @@ from rm_portal.org.models import Role
 READS = ("GET", "HEAD", "OPTIONS")
 
 
-def printable(value: str) -> str:
+def printable(value: str) -> None:
     """Lone surrogates (JSON "\\ud800") and control characters cannot be stored or answered: 400."""
     if any(0xD800 <= ord(ch) <= 0xDFFF or (ord(ch) < 32 and ch not in "\n\r\t") for ch in value):
         raise ValidationError(_("含无效字符（孤立代理项或控制字符）"))
-    return value
 
 
 def text_field(**kwargs: Any) -> serializers.CharField:

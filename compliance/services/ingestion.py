@@ -121,10 +121,10 @@ def _conversations_locked(
 ) -> dict[Key, Conversation]:
     """Every conversation of the batch, created if new, locked in primary-key order (so two
     batches touching the same conversations queue up instead of deadlocking)."""
-    user_ids = {rms[username].user_id: username for _, _, username in groups}
+    user_ids = {rms[username].user_id: username for _channel, _contact, username in groups}
     found: dict[Key, Conversation] = {}
     for conversation in Conversation.objects.filter(
-        rm_id__in=user_ids, contact__in={contact for _, contact, _ in groups}
+        rm_id__in=user_ids, contact__in={contact for _channel, contact, _rm in groups}
     ).order_by("pk"):
         key = (conversation.channel, conversation.contact, user_ids[conversation.rm_id])
         if key in groups:
