@@ -166,7 +166,7 @@ def bench_ingest_and_search(args: argparse.Namespace) -> None:
     from compliance.lexicon_data import specs
     from compliance.matching import compact
     from compliance.models import Conversation, Message
-    from compliance.services.archive import GENESIS, message_hash
+    from compliance.services.chain import GENESIS, message_hash
     from compliance.services.lexicon import terms_seed
     from rm_portal.org import seed as org_seed
     from rm_portal.org.services import token_issue

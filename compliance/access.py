@@ -1,4 +1,4 @@
-"""Who sees what of the compliance app (DESIGN §2): compliance officers the whole archive,
+"""Who sees what of the compliance app: compliance officers the whole archive,
 a branch lead their branch's conversations, an RM their own. Alerts, the lexicon and the
 search audit are walled by role on top of this."""
 

@@ -7,6 +7,8 @@ PostgreSQL a trigger rejects UPDATE and DELETE (migration 0002).
 
 from __future__ import annotations
 
+from typing import Any, NoReturn, TypeVar
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -14,19 +16,21 @@ from django.utils.translation import gettext_lazy as _
 from rm_portal.customers.models import Customer
 from rm_portal.org.models import Branch
 
+_M = TypeVar("_M", bound=models.Model)
+
 
 class AppendOnlyError(Exception):
     """Raised by any attempt to change or remove an archived row."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):  # type: ignore[no-untyped-def]
+class AppendOnlyQuerySet(models.QuerySet[_M]):
+    def update(self, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
-    def delete(self):  # type: ignore[no-untyped-def]
+    def delete(self) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
-    def _raw_delete(self, using):  # type: ignore[no-untyped-def]
+    def _raw_delete(self, using: Any) -> NoReturn:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
@@ -36,14 +40,14 @@ class AppendOnlyModel(models.Model):
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Archive rows are evidence for regulators: never edit, never soft-delete.
         if not self._state.adding:
             raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
 
 

@@ -4,13 +4,14 @@ so the alert queue has work. Idempotent: terms are inserted once, messages are k
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from compliance.lexicon_data import specs
-from compliance.services.archive import messages_ingest
+from compliance.services.ingestion import messages_ingest
 from compliance.services.lexicon import terms_seed
 from rm_portal.customers.models import Customer
 
@@ -30,15 +31,17 @@ SCRIPT = [
 ]
 
 
-def seed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
+def seed(*, password: str, log: Callable[[str], object], small: bool = False) -> None:
+    """`small`: one RM's conversation instead of three (enough for the alert queue to have work)."""
     new_terms = terms_seed(specs=specs())
     gateway = User.objects.filter(username="gateway").first()
     if gateway is None:
         log(f"compliance: {new_terms} terms; no gateway account, no conversations")
         return
     start = timezone.now().replace(microsecond=0) - timedelta(days=3)
-    items = []
-    for number, username in enumerate(["rm01a", "rm01b", "rm02a"]):
+    items: list[dict[str, str]] = []
+    usernames = ["rm01a"] if small else ["rm01a", "rm01b", "rm02a"]
+    for number, username in enumerate(usernames):
         rm = User.objects.filter(username=username).first()
         if rm is None:
             continue

@@ -1,4 +1,6 @@
-"""Reads: archive search (scoped by role), highlights, alerts, the audit log."""
+"""Reads: archive search (scoped by role), highlights, alerts, the lexicon, the audit log, and the
+one access function per object (`term_for`, `alert_for`, `conversation_for`): the same 404 for a
+row that does not exist and for one the user may not see."""
 
 from __future__ import annotations
 
@@ -9,10 +11,11 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from compliance.matching import compact, compact_with_map
-from compliance.models import Alert, Message, SearchAudit
+from compliance.models import Alert, Conversation, Message, SearchAudit, Term
 from rm_portal.org.access import scope
 
 MAX_QUERY = 100
@@ -30,6 +33,7 @@ class SearchFilters:
     has_hits: bool | None = None
 
     def as_dict(self) -> dict[str, Any]:
+        """The filters as given (what the search audit records): empty ones left out."""
         out: dict[str, Any] = {}
         for name, value in self.__dict__.items():
             if value not in ("", None):
@@ -128,3 +132,30 @@ def message_context(*, user: User, message: Message, around: int = 5) -> list[Me
 
 def audit_list(*, user: User) -> QuerySet[SearchAudit]:
     return scope(user, SearchAudit.objects.select_related("user__staff"))
+
+
+def term_list(*, user: User, category: str = "", q: str = "") -> QuerySet[Term]:
+    """The lexicon (compliance and head office see it); `q` is a substring of the term."""
+    qs = scope(user, Term.objects.all())
+    if category:
+        qs = qs.filter(category=category)
+    if q:
+        qs = qs.filter(term__contains=q[:64])
+    return qs
+
+
+def term_for(user: User, pk: int) -> Term:
+    return get_object_or_404(term_list(user=user), pk=pk)
+
+
+def alert_for(user: User, pk: int) -> Alert:
+    return get_object_or_404(alert_list(user=user), pk=pk)
+
+
+def conversation_for(user: User, pk: int) -> Conversation:
+    return get_object_or_404(scope(user, Conversation.objects.select_related("rm__staff", "customer")), pk=pk)
+
+
+def conversation_messages(*, user: User, conversation: Conversation) -> QuerySet[Message]:
+    """The conversation's messages the user may see, in chain order."""
+    return scope(user, Message.objects.filter(conversation=conversation)).order_by("seq")

@@ -7,30 +7,37 @@ from django import forms
 from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from compliance.models import AlertStatus, Conversation, Message, SearchAudit, Severity, Term
+from compliance.filters import TermFilter
+from compliance.models import AlertStatus, SearchAudit, Severity
 from compliance.selectors import (
     SearchFilters,
+    alert_for,
     alert_list,
     audit_list,
+    conversation_for,
+    conversation_messages,
     highlight,
     message_context,
     message_search,
+    term_for,
+    term_list,
 )
 from compliance.services.alerts import alert_resolve
-from compliance.services.archive import conversation_legal_hold_set
 from compliance.services.audit import search_audit_create
+from compliance.services.conversations import conversation_legal_hold_set
 from compliance.services.lexicon import term_create, term_update, text_check
-from rm_portal.core.errors import Conflict
-from rm_portal.org.access import get_scoped_or_404, scope
+from rm_portal.core.errors import DomainError
+from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
 
 PAGE = 20
 
@@ -42,7 +49,7 @@ class CheckForm(forms.Form):
 
 
 @staff_page()
-def check(request: HttpRequest) -> HttpResponse:
+def check(request: AuthedHttpRequest) -> HttpResponse:
     form = CheckForm(request.POST or None)
     result = None
     if request.method == "POST" and form.is_valid():
@@ -71,7 +78,7 @@ class AlertFilter(forms.Form):
 
 
 @staff_page(Role.COMPLIANCE)
-def alerts(request: HttpRequest) -> HttpResponse:
+def alerts(request: AuthedHttpRequest) -> HttpResponse:
     form = AlertFilter(request.GET or {"status": AlertStatus.OPEN})
     filters = form.cleaned_data if form.is_valid() else {"status": AlertStatus.OPEN}
     page = Paginator(alert_list(user=request.user, **filters), PAGE).get_page(request.GET.get("page"))
@@ -90,13 +97,17 @@ class ResolveForm(forms.Form):
 
 
 @staff_page(Role.COMPLIANCE)
-def alert(request: HttpRequest, pk: int) -> HttpResponse:
-    item = get_scoped_or_404(request.user, alert_list(user=request.user), pk=pk)
+def alert(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    item = alert_for(request.user, pk)
     form = ResolveForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        alert_resolve(alert=item, by=request.user, **form.cleaned_data)
-        flash.success(request, _("已处置"))
-        return redirect("compliance:alert", pk=pk)
+        try:
+            alert_resolve(alert=item, by=request.user, **form.cleaned_data)
+        except DomainError as error:
+            show_error(request, error, form)
+        else:
+            flash.success(request, _("已处置"))
+            return redirect("compliance:alert", pk=pk)
     context = message_context(user=request.user, message=item.message)
     spans = {(h["start"], h["end"]) for h in item.hits}
     pieces, cursor = [], 0
@@ -119,12 +130,10 @@ def alert(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_page(Role.COMPLIANCE, Role.BRANCH_LEAD, Role.RM)
-def conversation(request: HttpRequest, pk: int) -> HttpResponse:
+def conversation(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A conversation as the user may see it; `?focus=<message id>` centres on one message."""
-    item = get_scoped_or_404(
-        request.user, Conversation.objects.select_related("rm__staff", "customer"), pk=pk
-    )
-    messages = scope(request.user, Message.objects.filter(conversation=item)).order_by("seq")
+    item = conversation_for(request.user, pk)
+    messages = conversation_messages(user=request.user, conversation=item)
     focus = None
     focus_id = request.GET.get("focus", "")
     if focus_id.isdigit():
@@ -142,8 +151,8 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 
 @staff_page(Role.COMPLIANCE)
 @require_POST
-def conversation_hold(request: HttpRequest, pk: int) -> HttpResponse:
-    conversation = get_scoped_or_404(request.user, Conversation.objects.all(), pk=pk)
+def conversation_hold(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    conversation = conversation_for(request.user, pk)
     hold = request.POST.get("hold") == "1"
     conversation_legal_hold_set(conversation=conversation, hold=hold)
     flash.success(request, _("已设置诉讼保全") if hold else _("已解除诉讼保全"))
@@ -178,7 +187,7 @@ class SearchForm(forms.Form):
 
 
 @staff_page(Role.COMPLIANCE, Role.BRANCH_LEAD, Role.RM)
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthedHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     page = None
     if request.GET and form.is_valid():
@@ -200,7 +209,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(Role.COMPLIANCE)
-def audit(request: HttpRequest) -> HttpResponse:
+def audit(request: AuthedHttpRequest) -> HttpResponse:
     page = Paginator(audit_list(user=request.user), PAGE).get_page(request.GET.get("page"))
     return render(request, "compliance/audit.html", {"page": page})
 
@@ -219,7 +228,7 @@ class TermForm(forms.Form):
 
 
 @staff_page(Role.COMPLIANCE, Role.HEAD_OFFICE)
-def terms(request: HttpRequest) -> HttpResponse:
+def terms(request: AuthedHttpRequest) -> HttpResponse:
     form = TermForm(request.POST or None)
     if request.method == "POST":
         if request.user.staff.role != Role.COMPLIANCE:
@@ -227,22 +236,20 @@ def terms(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 term_create(by=request.user, **form.cleaned_data)
-            except Conflict as error:
-                form.add_error("term", error.message)
+            except DomainError as error:
+                show_error(request, error, form)
             else:
                 flash.success(request, _("已添加，数秒内在所有服务生效"))
                 return redirect("compliance:terms")
-    qs = Term.objects.all()
     q = request.GET.get("q", "")[:64]
-    if q:
-        qs = qs.filter(term__contains=q)
+    qs = TermFilter({"q": q}, queryset=term_list(user=request.user)).qs
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "compliance/terms.html", {"form": form, "page": page, "q": q})
 
 
 @staff_page(Role.COMPLIANCE)
-def term_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    term = get_scoped_or_404(request.user, Term.objects.all(), pk=pk)
+def term_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    term = term_for(request.user, pk)
     initial = {
         "term": term.term,
         "category": term.category,
@@ -255,8 +262,8 @@ def term_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             term_update(target=term, by=request.user, **form.cleaned_data)
-        except Conflict as error:
-            form.add_error("term", error.message)
+        except DomainError as error:
+            show_error(request, error, form)
         else:
             flash.success(request, _("已保存"))
             return redirect("compliance:terms")

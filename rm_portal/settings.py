@@ -7,6 +7,7 @@ the same code to PostgreSQL and Redis.
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -338,6 +339,23 @@ WECOM_SECRET = env_str("WECOM_SECRET") or ""
 WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 5, minimum=1)
 if not WECOM_API_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"WECOM_API_BASE={WECOM_API_BASE!r} must be an http(s) URL")
+
+# --- Compliance ---------------------------------------------------------------------------------
+# How long the conversation archive is kept (stated with every export); the application never
+# deletes archived rows, and a legal hold keeps a conversation past it as well.
+COMPLIANCE_RETENTION_YEARS = env_int("COMPLIANCE_RETENTION_YEARS", 5, minimum=1)
+# Ingestion batches above this many messages are answered 202 and archived by the worker.
+COMPLIANCE_SYNC_BATCH = env_int("COMPLIANCE_SYNC_BATCH", 500, minimum=0)
+# The WeCom-style callback (企业微信回调): token and 43-character EncodingAESKey (secrets, so
+# COMPLIANCE_WECOM_TOKEN_FILE / COMPLIANCE_WECOM_AES_KEY_FILE work too) and the receiving corp id.
+# Unset, the callback refuses every push.
+COMPLIANCE_WECOM_TOKEN = env_str("COMPLIANCE_WECOM_TOKEN") or ""
+COMPLIANCE_WECOM_AES_KEY = env_str("COMPLIANCE_WECOM_AES_KEY") or ""
+COMPLIANCE_WECOM_CORP_ID = env_str("COMPLIANCE_WECOM_CORP_ID") or ""
+if COMPLIANCE_WECOM_AES_KEY and not re.fullmatch(r"[A-Za-z0-9+/]{43}", COMPLIANCE_WECOM_AES_KEY):
+    raise ImproperlyConfigured(
+        "COMPLIANCE_WECOM_AES_KEY must be the 43-character EncodingAESKey (letters, digits, + and /)"
+    )
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {

@@ -1,4 +1,4 @@
-"""The sensitive-word matcher (DESIGN §5): pure Python, no Django.
+"""The sensitive-word matcher: pure Python, no Django (docs/compliance.md, "Normalisation").
 
 `normalise` folds width, case, Traditional→Simplified and circled digits one character to one
 character, then drops separators; `Lexicon` matches every term at once with an Aho-Corasick

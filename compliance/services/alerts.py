@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from compliance.matching import Hit
 from compliance.matching.lexicon import SEVERITY_RANK
 from compliance.models import Alert, AlertDisposition, AlertStatus, Message, Severity
-from rm_portal.core.errors import Conflict
+from rm_portal.core.errors import Invalid
 from rm_portal.notifications.services import notify
 from rm_portal.org.models import Role, Staff
 
@@ -75,7 +76,7 @@ def alerts_create_for(*, flagged: list[tuple[Message, list[Hit]]]) -> list[Alert
 @transaction.atomic
 def alert_resolve(*, alert: Alert, status: str, note: str, by: User) -> Alert:
     if status not in (AlertStatus.FALSE_POSITIVE, AlertStatus.CONFIRMED, AlertStatus.ESCALATED):
-        raise Conflict("无效的处置结果")
+        raise Invalid(fields={"status": _("无效的处置结果")})
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     AlertDisposition.objects.create(alert=alert, status=status, note=note, by=by)
     Alert.objects.filter(pk=alert.pk).update(status=status)

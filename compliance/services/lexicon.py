@@ -14,6 +14,7 @@ from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from compliance.matching import Hit, Lexicon, TermSpec
 from compliance.models import LexiconVersion, Severity, Term
@@ -102,7 +103,7 @@ def term_create(
 ) -> Term:
     term = term.strip()
     if Term.objects.filter(term=term).exists():
-        raise Conflict("该敏感词已存在")
+        raise Conflict(fields={"term": _("该敏感词已存在")})
     row = Term.objects.create(
         term=term,
         category=category.strip(),
@@ -125,7 +126,7 @@ def term_update(*, target: Term, by: User | None = None, **fields: Any) -> Term:
     if "term" in fields:
         fields["term"] = fields["term"].strip()
         if Term.objects.filter(term=fields["term"]).exclude(pk=term.pk).exists():
-            raise Conflict("该敏感词已存在")
+            raise Conflict(fields={"term": _("该敏感词已存在")})
     for name, value in fields.items():
         setattr(term, name, value)
     term.updated_by = by

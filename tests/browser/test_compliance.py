@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.models import Alert
-from compliance.services.archive import messages_ingest
+from compliance.services.ingestion import messages_ingest
 from tests.browser.conftest import login
 from tests.compliance.factories import demo_terms, item
 

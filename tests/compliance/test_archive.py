@@ -10,7 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from compliance.models import AppendOnlyError, Conversation, Message, OwnershipChange
-from compliance.services.archive import archive_verify, messages_ingest
+from compliance.services.chain import archive_verify
+from compliance.services.ingestion import messages_ingest
 from rm_portal.org.handover import movers
 from tests.compliance.factories import item
 from tests.conftest import need
@@ -90,7 +91,7 @@ def test_verify_archive_finds_a_deleted_tail(archived):
 
 def test_verify_archive_finds_a_rehashed_row_by_its_successor(archived):
     """An editor who recomputes the edited row's own hash still breaks the next link."""
-    from compliance.services.archive import hash_of
+    from compliance.services.chain import hash_of
 
     target = archived[1]
     target.content = "改过"

@@ -8,7 +8,8 @@ import pytest
 from django.db import connection, connections
 
 from compliance.models import Message
-from compliance.services.archive import archive_verify, messages_ingest
+from compliance.services.chain import archive_verify
+from compliance.services.ingestion import messages_ingest
 from tests.compliance.factories import item
 from tests.conftest import need
 

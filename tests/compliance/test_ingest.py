@@ -4,10 +4,11 @@ import json
 from datetime import timedelta
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
-from compliance import conf, wecom
-from compliance.models import Alert, Conversation, Message
+from compliance import wecom
+from compliance.models import Alert, Conversation, IngestBatch, Message
 from rm_portal.core.models import Job
 from rm_portal.notifications.models import Notification
 from rm_portal.org.models import Role
@@ -120,8 +121,8 @@ def test_hits_create_one_alert_per_message_and_notify(api, gateway, rm01a, compl
     assert Notification.objects.filter(recipient=lead02).count() == 0
 
 
-def test_large_batch_goes_through_the_worker(api, gateway, rm01a, settings, monkeypatch):
-    monkeypatch.setattr(conf, "SYNC_BATCH", 5)
+def test_large_batch_goes_through_the_worker(api, gateway, rm01a, settings):
+    settings.COMPLIANCE_SYNC_BATCH = 5
     batch = [item("rm01a", f"消息{i}") for i in range(8)] + [{"bad": 1}]
     from django.test import TestCase
 
@@ -134,7 +135,7 @@ def test_large_batch_goes_through_the_worker(api, gateway, rm01a, settings, monk
     assert job.errors[0]["index"] == 8
     # the task is safe to run twice: nothing stored twice
     from compliance.models import IngestBatch
-    from compliance.tasks import ingest_batch_run
+    from compliance.services.batches import ingest_batch_run
 
     assert ingest_batch_run(batch_id=IngestBatch.objects.get().pk)["duplicates"] == 8
     assert Message.objects.count() == 8
@@ -144,10 +145,10 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 @pytest.fixture
-def wecom_conf(monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(conf, "WECOM_TOKEN", "tok")
-    monkeypatch.setattr(conf, "WECOM_AES_KEY", AES_KEY)
-    monkeypatch.setattr(conf, "WECOM_CORP_ID", "ww123")
+def wecom_conf(settings):  # type: ignore[no-untyped-def]
+    settings.COMPLIANCE_WECOM_TOKEN = "tok"
+    settings.COMPLIANCE_WECOM_AES_KEY = AES_KEY
+    settings.COMPLIANCE_WECOM_CORP_ID = "ww123"
 
 
 def _signed(payload: dict, *, token: str = "tok") -> tuple[str, str]:  # noqa: S107
@@ -193,3 +194,54 @@ def test_wecom_callback_unconfigured_is_refused(anon):
         400,
         403,
     )
+
+
+def test_wecom_callback_bad_payloads_are_400_and_store_nothing(anon, wecom_conf, gateway, rm01a):
+    url = "/api/v1/compliance/wecom/callback/"
+
+    def signed_raw(plain: bytes, *, aes_key: str = AES_KEY, corp_id: str = "ww123") -> tuple[str, str]:
+        encrypted = wecom.encrypt(plain, aes_key=aes_key, corp_id=corp_id)
+        signature = wecom.signature("tok", "1", "2", encrypted)
+        return f"?msg_signature={signature}&timestamp=1&nonce=2", json.dumps({"encrypt": encrypted})
+
+    for plain in (b"not json", b"[1, 2]", json.dumps({"messages": []}).encode(), b'{"msgs": []}'):
+        query, body = signed_raw(plain)
+        r = anon.post(url + query, body, content_type="application/json")
+        assert r.status_code == 400, (plain, r.content)
+    # signed, but for another corp (or under another key): refused as undecryptable
+    query, body = signed_raw(b'{"messages": []}', corp_id="ww999")
+    assert anon.post(url + query, body, content_type="application/json").status_code == 400
+    other_key = "B" * 43
+    query, body = signed_raw(b'{"messages": []}', aes_key=other_key)
+    assert anon.post(url + query, body, content_type="application/json").status_code == 400
+    assert Message.objects.count() == 0
+
+
+def test_wecom_callback_without_a_gateway_account_is_refused(anon, wecom_conf, rm01a):
+    query, body = _signed({"messages": [item("rm01a", "无网关")]})
+    r = anon.post("/api/v1/compliance/wecom/callback/" + query, body, content_type="text/xml")
+    assert r.status_code == 403 and r.json()["detail"]
+    assert Message.objects.count() == 0
+
+
+def test_a_batch_that_breaks_fails_its_job_on_the_last_attempt_only(gateway, rm01a, monkeypatch):
+    from compliance.services import batches
+
+    with TestCase.captureOnCommitCallbacks(execute=False):
+        job = batches.ingest_batch_enqueue(items=[item("rm01a", "x")], by=gateway)
+    batch_id = IngestBatch.objects.get(job=job).pk
+
+    def broken(**kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(batches, "messages_ingest", broken)
+    with pytest.raises(RuntimeError):
+        batches.ingest_batch_run(batch_id=batch_id, final=False)
+    job.refresh_from_db()
+    assert job.state == Job.State.RUNNING  # a retry is still to come
+    with pytest.raises(RuntimeError):
+        batches.ingest_batch_run(batch_id=batch_id, final=True)
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and job.errors[-1]["detail"]
+    assert "database went away" not in str(job.errors)  # the generic reason, not the internals
+    assert Message.objects.count() == 0

@@ -129,3 +129,51 @@ def test_lone_surrogates_and_control_characters_are_400_not_500(api, rm01a, comp
         r = api(user).post(path, json.dumps(body), content_type="application/json")
         assert r.status_code == 400, (path, r.content)
     assert Term.objects.count() == 0
+
+
+def test_term_detail_for_compliance_and_head_office_only(api, anon, compliance, hq_admin, rm01a, lead01):
+    demo_terms()
+    term = Term.objects.get(term="加微信")
+    url = f"/api/v1/compliance/terms/{term.pk}/"
+    for user in (compliance, hq_admin):
+        r = api(user).get(url)
+        assert r.status_code == 200
+        assert r.json()["term"] == "加微信" and r.json()["suggestion"] == "请用企业微信"
+    for user in (rm01a, lead01):
+        assert api(user).get(url).status_code == 403
+    assert anon.get(url).status_code == 401
+    assert api(compliance).get("/api/v1/compliance/terms/999999/").status_code == 404
+    # head office reads, never writes
+    assert api(hq_admin).patch(url, {"active": False}, format="json").status_code == 403
+    assert Term.objects.get(pk=term.pk).active is True
+
+
+def test_term_list_filters(api, compliance):
+    demo_terms()
+    client = api(compliance)
+    r = client.get("/api/v1/compliance/terms/", {"category": "承诺收益"})
+    assert sorted(t["term"] for t in r.json()["results"]) == ["保本", "保证收益"]
+    r = client.get("/api/v1/compliance/terms/", {"q": "收益"})
+    assert [t["term"] for t in r.json()["results"]] == ["保证收益"]
+    assert client.get("/api/v1/compliance/terms/", {"q": "飞单"}).json()["count"] == 0
+    assert client.get("/api/v1/compliance/terms/", {"q": "x" * 65}).status_code == 400
+
+
+def test_term_patch_bad_input_changes_nothing(api, compliance):
+    demo_terms()
+    term = Term.objects.get(term="加微信")
+    url = f"/api/v1/compliance/terms/{term.pk}/"
+    client = api(compliance)
+    for body in (
+        {"severity": "nope"},
+        {"term": ""},
+        {"term": "x" * 65},
+        {"allow": "not a list"},
+        {"allow": ["x"] * 51},
+        {"colour": "red"},
+    ):
+        assert client.patch(url, body, format="json").status_code == 400, body
+    r = client.patch(url, {"term": "保本", "severity": "warn"}, format="json")
+    assert r.status_code == 409 and "term" in r.json()
+    term.refresh_from_db()
+    assert (term.term, term.severity, term.allow) == ("加微信", "warn", [])

@@ -1,4 +1,4 @@
-"""The matcher of DESIGN §5: every evasion class caught, spans in the ORIGINAL text."""
+"""The matcher: every evasion class caught, spans in the ORIGINAL text."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from compliance.models import Alert, SearchAudit, Term
-from compliance.services.archive import messages_ingest
+from compliance.services.ingestion import messages_ingest
 from tests.compliance.factories import demo_terms, item
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +151,18 @@ def test_conversation_page_is_scoped(signed_in, rm01a, rm02a, lead01, lead02, co
         assert "第4句" in html and "第3句" not in html and "第24句" in html and "第25句" not in html
     for user in (rm02a, lead02):
         assert signed_in(user).get(url).status_code == 404
+
+
+def test_lexicon_editor_shows_a_duplicate_on_the_term_field(signed_in, compliance):
+    demo_terms()
+    officer = signed_in(compliance)
+    r = officer.post("/compliance/terms/", {"term": "保本", "category": "承诺收益", "severity": "block"})
+    assert r.status_code == 200
+    assert r.context["form"].errors["term"] == ["该敏感词已存在"]
+    assert Term.objects.filter(term="保本").count() == 1
+    other = Term.objects.get(term="加微信")
+    r = officer.post(f"/compliance/terms/{other.pk}/", {"term": "保本", "category": "x", "severity": "warn"})
+    assert r.status_code == 200 and r.context["form"].errors["term"] == ["该敏感词已存在"]
+    other.refresh_from_db()
+    assert (other.term, other.severity) == ("加微信", "warn")
+    assert officer.get("/compliance/terms/999999/").status_code == 404

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
 from compliance.models import SearchAudit
-from compliance.services.archive import messages_ingest
+from compliance.services.ingestion import messages_ingest
 from tests.compliance.factories import CustomerFactory, demo_terms, item
 
 pytestmark = pytest.mark.django_db
@@ -42,8 +44,12 @@ def test_scoped_by_role(api, archive, compliance, lead01, rm01a, rm02a):
         ["方便加 微 信吗", "年化 5% 的产品_测试", "明天网点见", "本產品保證收益"]
     )
     assert contents(api(rm01a).get(URL)) == sorted(["方便加 微 信吗", "年化 5% 的产品_测试", "明天网点见"])
-    # another RM's messages are not there even when asked for by name
+    assert contents(api(rm02a).get(URL)) == sorted(["加微信聊", "你好"])
+    # another RM's messages are not there even when asked for by name, or by their words
+    assert contents(api(rm02a).get(URL, {"rm": "rm02a"})) == sorted(["加微信聊", "你好"])
     assert contents(api(rm02a).get(URL, {"rm": "rm01a"})) == []
+    assert contents(api(rm02a).get(URL, {"q": "微信"})) == ["加微信聊"]
+    assert contents(api(lead01).get(URL, {"q": "微信"})) == ["方便加 微 信吗"]
 
 
 def test_roles_outside_and_anonymous(api, anon, archive, hq_admin):
@@ -62,27 +68,39 @@ def test_q_finds_chinese_substrings_through_evasions_and_traditional(api, archiv
 
 def test_q_metacharacters_are_literal(api, archive, compliance):
     client = api(compliance)
+    # found: the characters themselves, where they really are
     assert contents(client.get(URL, {"q": "5%"})) == ["年化 5% 的产品_测试"]
-    for q in ("%", "_", "' OR 1=1 --", ".*", "[a-z]", "\\"):
-        r = client.get(URL, {"q": q})
-        assert r.status_code == 200
     assert contents(client.get(URL, {"q": "产品_测"})) == ["年化 5% 的产品_测试"]
-    assert contents(client.get(URL, {"q": "' OR 1=1 --"})) == []
-    # wildcards are never wildcards: 年%产品 is not 年…产品
-    assert contents(client.get(URL, {"q": "年%产品"})) == []
     assert contents(client.get(URL, {"q": "%"})) == ["年化 5% 的产品_测试"]
     assert contents(client.get(URL, {"q": "_"})) == ["年化 5% 的产品_测试"]
+    assert contents(client.get(URL, {"q": "年化"})) == ["年化 5% 的产品_测试"]
+    assert len(contents(client.get(URL))) == 6
+    # excluded: an injection, regular expressions and a wildcard match nothing (年%产品 is not 年…产品)
+    for q in ("' OR 1=1 --", ".*", "[a-z]", "\\", "年%产品", "年_5"):
+        assert contents(client.get(URL, {"q": q})) == [], q
 
 
 def test_filters(api, archive, compliance):
     client = api(compliance)
-    assert len(contents(client.get(URL, {"rm": "rm02a"}))) == 2
-    assert len(contents(client.get(URL, {"customer": "C0001"}))) == 3
-    assert len(contents(client.get(URL, {"has_hits": "true"}))) == 3
-    assert len(contents(client.get(URL, {"has_hits": "false"}))) == 3
+    rm01a_words = sorted(["方便加 微 信吗", "年化 5% 的产品_测试", "明天网点见"])
+    assert contents(client.get(URL, {"rm": "rm02a"})) == sorted(["加微信聊", "你好"])
+    assert contents(client.get(URL, {"customer": "C0001"})) == rm01a_words
+    assert contents(client.get(URL, {"has_hits": "true"})) == sorted(
+        ["方便加 微 信吗", "本產品保證收益", "加微信聊"]
+    )
+    assert contents(client.get(URL, {"has_hits": "false"})) == sorted(
+        ["年化 5% 的产品_测试", "明天网点见", "你好"]
+    )
     assert contents(client.get(URL, {"category": "承诺收益"})) == ["本產品保證收益"]
-    assert len(contents(client.get(URL, {"branch": "B02"}))) == 2
+    assert contents(client.get(URL, {"category": "引导私加联系方式", "branch": "B01"})) == ["方便加 微 信吗"]
+    assert contents(client.get(URL, {"branch": "B02"})) == sorted(["加微信聊", "你好"])
+    today = timezone.localdate()
+    since, until = (today - timedelta(days=1)).isoformat(), today.isoformat()
+    assert len(contents(client.get(URL, {"since": since, "until": until}))) == 6
+    # excluded: another day, another customer
     assert contents(client.get(URL, {"since": "2000-01-01", "until": "2000-01-02"})) == []
+    assert contents(client.get(URL, {"since": (today + timedelta(days=1)).isoformat()})) == []
+    assert contents(client.get(URL, {"customer": "C9999"})) == []
     for bad in (
         {"since": "yesterday"},
         {"has_hits": "maybe"},
@@ -95,6 +113,7 @@ def test_filters(api, archive, compliance):
 
 def test_results_carry_highlights_in_the_original_text(api, archive, compliance):
     r = api(compliance).get(URL, {"q": "加微信"})
+    assert contents(r) == ["加微信聊", "方便加 微 信吗"]
     for message in r.json()["results"]:
         spans = message["highlight"]
         assert len(spans) == 1
@@ -185,3 +204,36 @@ def test_alert_and_audit_lists_query_count_is_flat(api, archive, compliance, dja
     assert r.json()["count"] == 28
     with django_assert_max_num_queries(8):
         assert client.get("/api/v1/compliance/audit/").json()["count"] == 5
+
+
+def test_export_bad_input_is_400_and_not_audited(api, archive, compliance):
+    client = api(compliance)
+    for bad in ({"since": "yesterday"}, {"has_hits": "maybe"}, {"q": "x" * 101}, {"colour": "red"}):
+        r = client.get("/api/v1/compliance/export/", bad)
+        assert r.status_code == 400 and r["Content-Type"].startswith("application/json"), bad
+    assert not SearchAudit.objects.filter(action="export").exists()
+    # the paginator's parameters are ignored, not refused: the export is every matching row
+    r = client.get("/api/v1/compliance/export/", {"q": "微信", "page": "2"})
+    rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
+    assert {row[7] for row in rows[1:]} == {"加微信聊", "方便加 微 信吗"}
+
+
+def test_list_paging_out_of_range_is_refused(api, archive, compliance):
+    client = api(compliance)
+    for url in (URL, "/api/v1/compliance/alerts/"):
+        assert client.get(url, {"page_size": 2}).json()["results"], url
+        for bad in ({"page_size": 0}, {"page_size": 201}, {"page": 0}, {"page": "x"}):
+            assert client.get(url, bad).status_code == 400, (url, bad)
+    assert client.get("/api/v1/compliance/alerts/", {"page": 99}).status_code == 404
+
+
+def test_search_results_name_people_the_one_way(api, archive, compliance):
+    r = api(compliance).get(URL, {"q": "明天"})
+    assert contents(r) == ["明天网点见"]
+    (message,) = r.json()["results"]
+    assert message["rm"] == {"username": "rm01a", "display_name": message["rm"]["display_name"]}
+    assert message["rm"]["display_name"] and message["customer"] == "C0001"
+    alerts = api(compliance).get("/api/v1/compliance/alerts/", {"rm": "rm02a"}).json()["results"]
+    assert [a["message"]["content"] for a in alerts] == ["加微信聊"]
+    assert alerts[0]["branch"] == {"code": "B02", "name": alerts[0]["branch"]["name"]}
+    assert alerts[0]["rm"]["username"] == "rm02a"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from compliance.models import Message
-from compliance.services.archive import archive_verify
+from compliance.services.chain import archive_verify
 
 
 class Command(BaseCommand):

@@ -1,0 +1,181 @@
+"""The archive: ingestion (RM own, gateway any), search (written to the audit log), the legal
+hold, the audit log and the CSV export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from compliance.api.common import IsRMOrGateway, SearchIn, search_filters
+from compliance.models import Message, SearchAudit
+from compliance.selectors import SearchFilters, audit_list, conversation_for, message_search
+from compliance.serializers import AuditOut, IngestOut, JobAcceptedOut, LegalHoldOut, MessageOut
+from compliance.services.audit import search_audit_create
+from compliance.services.conversations import conversation_legal_hold_set
+from compliance.services.ingestion import IngestResult, messages_submit
+from compliance.services.items import MAX_BATCH
+from rm_portal.api.inputs import validated
+from rm_portal.api.permissions import IsCompliance
+from rm_portal.core.csv_export import csv_lines
+from rm_portal.core.requests import AuthedRequest
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class AsParsed(serializers.Field):
+    """Any JSON value, untouched: each message is validated item by item by the service, so a bad
+    one is reported with its index instead of failing the whole batch."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+class IngestIn(serializers.Serializer[Any]):
+    messages = serializers.ListField(child=AsParsed(), allow_empty=False, max_length=MAX_BATCH)
+
+
+class MessageApi(ListAPIView[Message]):
+    """POST: archive a batch (RM own, gateway any). GET: the archive search, written to the audit log."""
+
+    permission_classes = [IsRMOrGateway]
+    serializer_class = MessageOut
+    request: AuthedRequest
+    filters: SearchFilters
+
+    def get_queryset(self) -> QuerySet[Message]:
+        self.filters = search_filters(self.request.query_params, paged=True)
+        return message_search(user=self.request.user, filters=self.filters)
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        context["q"] = getattr(self, "filters", SearchFilters()).q
+        return context
+
+    @extend_schema(parameters=[SearchIn])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = self.list(request, *args, **kwargs)
+        search_audit_create(
+            user=self.request.user,
+            action=SearchAudit.Action.SEARCH,
+            filters=self.filters.as_dict(),
+            result_count=response.data["count"],
+        )
+        return response
+
+    @extend_schema(request=IngestIn, responses={200: IngestOut, 202: JobAcceptedOut})
+    def post(self, request: AuthedRequest) -> Response:
+        data = validated(IngestIn, request.data)
+        outcome = messages_submit(items=data["messages"], by=request.user)
+        if isinstance(outcome, IngestResult):
+            return Response(IngestOut(outcome).data)
+        return Response(JobAcceptedOut(outcome).data, status=status.HTTP_202_ACCEPTED)
+
+
+class LegalHoldIn(serializers.Serializer[Any]):
+    hold = serializers.BooleanField()
+
+
+class LegalHoldApi(APIView):
+    """Set or lift the legal hold of a conversation (kept past retention while held)."""
+
+    permission_classes = [IsCompliance]
+
+    @extend_schema(request=LegalHoldIn, responses={200: LegalHoldOut})
+    def post(self, request: AuthedRequest, pk: int) -> Response:
+        data = validated(LegalHoldIn, request.data)
+        conversation = conversation_for(request.user, pk)
+        conversation = conversation_legal_hold_set(conversation=conversation, hold=data["hold"])
+        return Response(LegalHoldOut(conversation).data)
+
+
+class AuditListApi(ListAPIView[SearchAudit]):
+    """Who searched or exported what, when, and how much came back. Read-only evidence."""
+
+    permission_classes = [IsCompliance]
+    serializer_class = AuditOut
+    request: AuthedRequest
+
+    def get_queryset(self) -> QuerySet[SearchAudit]:
+        return audit_list(user=self.request.user)
+
+
+EXPORT_HEADER = [
+    "id",
+    "sent_at",
+    "channel",
+    "rm",
+    "customer",
+    "contact",
+    "direction",
+    "content",
+    "hits",
+    "hash",
+]
+
+
+def _csv_rows(messages: Iterator[Message]) -> Iterator[str]:
+    def rows() -> Iterator[list[object]]:
+        for m in messages:
+            alert = getattr(m, "alert", None)
+            customer = m.conversation.customer
+            yield [
+                m.pk,
+                m.sent_at.isoformat(),
+                m.channel,
+                m.conversation.rm.username,
+                customer.cust_no if customer else "",
+                m.conversation.contact,
+                m.direction,
+                m.content,
+                ";".join(h["term"] for h in alert.hits) if alert else "",
+                m.hash,
+            ]
+
+    return csv_lines(EXPORT_HEADER, rows())
+
+
+class ExportApi(APIView):
+    """The search's messages as CSV (UTF-8 with a BOM, formula-guarded cells), written to the audit
+    log; `X-Retention-Years` states how long the archive is kept."""
+
+    permission_classes = [IsCompliance]
+
+    @extend_schema(
+        parameters=[SearchIn],
+        responses={
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="columns: " + ", ".join(EXPORT_HEADER)
+            )
+        },
+    )
+    def get(self, request: AuthedRequest) -> StreamingHttpResponse:
+        filters = search_filters(request.query_params, paged=False)
+        qs = message_search(user=request.user, filters=filters)
+        with transaction.atomic():
+            count = qs.count()
+            search_audit_create(
+                user=request.user,
+                action=SearchAudit.Action.EXPORT,
+                filters=filters.as_dict(),
+                result_count=count,
+            )
+        response = StreamingHttpResponse(
+            _csv_rows(qs.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = 'attachment; filename="compliance-export.csv"'
+        response["X-Retention-Years"] = str(settings.COMPLIANCE_RETENTION_YEARS)
+        return response

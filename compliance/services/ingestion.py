@@ -1,0 +1,251 @@
+"""Ingestion into the append-only, hash-chained archive (the chain itself: `services.chain`).
+
+The conversation row holds the chain head and is locked with select_for_update while a batch
+appends, so two gateways appending to one conversation at once serialise instead of forking the
+chain. Idempotent on (channel, external_id): a redelivered batch stores nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from compliance.matching import Hit, compact
+from compliance.models import Conversation, Direction, Message
+from compliance.services.alerts import alerts_create_for
+from compliance.services.chain import GENESIS, message_hash
+from compliance.services.items import Item, ItemError, item_parse
+from compliance.services.lexicon import current_lexicon
+from rm_portal.core.errors import NotAllowed
+from rm_portal.core.models import Job
+from rm_portal.customers.models import Customer
+from rm_portal.org.access import role_of
+from rm_portal.org.models import Role, Staff
+
+
+@dataclass
+class IngestResult:
+    stored: int = 0
+    duplicates: int = 0
+    hits: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)  # [{"index", "detail"}], by index
+    message_ids: list[int] = field(default_factory=list)
+
+
+def messages_submit(*, items: Sequence[object], by: User) -> IngestResult | Job:
+    """A batch from an RM or the gateway: archived now, or, above COMPLIANCE_SYNC_BATCH messages,
+    stored as a batch and archived by the worker (the job says how it went)."""
+    gateway = role_of(by) == Role.GATEWAY
+    if len(items) > settings.COMPLIANCE_SYNC_BATCH:
+        from compliance.services.batches import ingest_batch_enqueue
+
+        return ingest_batch_enqueue(items=items, by=by)
+    return messages_ingest(items=items, by=by, gateway=gateway)
+
+
+def messages_push(*, items: Sequence[object]) -> IngestResult:
+    """A signed WeCom callback's batch, archived as the gateway account would archive it."""
+    gateway = User.objects.filter(staff__role=Role.GATEWAY, staff__active=True).order_by("pk").first()
+    if gateway is None:
+        raise NotAllowed(_("未配置会话网关账号"))
+    return messages_ingest(items=items, by=gateway, gateway=True)
+
+
+def messages_ingest(*, items: Sequence[object], by: User, gateway: bool) -> IngestResult:
+    """Store the valid messages of a batch, report the invalid ones by index, skip duplicates.
+
+    An RM may only archive their own messages; the gateway (and the signed WeCom callback) any RM's.
+    """
+    result = IngestResult()
+    now = timezone.now()
+    parsed: list[Item] = []
+    for index, raw in enumerate(items):
+        try:
+            item = item_parse(index, raw, now=now)
+        except ItemError as error:
+            result.errors.append({"index": index, "detail": str(error)})
+            continue
+        if not gateway and item.rm != by.username:
+            result.errors.append({"index": index, "detail": "rm: 只能上传本人的会话"})
+            continue
+        parsed.append(item)
+
+    rms = {
+        s.user.username: s
+        for s in Staff.objects.select_related("user").filter(
+            user__username__in={i.rm for i in parsed}, role=Role.RM
+        )
+    }
+    customers = {
+        c.cust_no: c for c in Customer.objects.filter(cust_no__in={i.customer for i in parsed if i.customer})
+    }
+    groups: dict[Key, list[Item]] = defaultdict(list)
+    seen: set[tuple[str, str]] = set()
+    for item in parsed:
+        if item.rm not in rms:
+            result.errors.append({"index": item.index, "detail": "rm: 客户经理不存在"})
+            continue
+        if item.customer and item.customer not in customers:
+            result.errors.append({"index": item.index, "detail": "customer: 客户不存在"})
+            continue
+        if (item.channel, item.external_id) in seen:
+            result.duplicates += 1
+            continue
+        seen.add((item.channel, item.external_id))
+        contact = item.contact or f"cust:{item.customer}"
+        groups[(item.channel, contact, item.rm)].append(item)
+
+    for _attempt in range(3):
+        try:
+            _append(result, groups=groups, rms=rms, customers=customers)
+            break
+        except IntegrityError:
+            continue  # another delivery created a conversation or a message first: redo under the locks
+    result.errors.sort(key=lambda e: int(e["index"]))
+    return result
+
+
+Key = tuple[str, str, str]  # channel, contact, rm username
+
+
+def _conversations_locked(
+    groups: dict[Key, list[Item]], rms: dict[str, Staff], customers: dict[str, Customer]
+) -> dict[Key, Conversation]:
+    """Every conversation of the batch, created if new, locked in primary-key order (so two
+    batches touching the same conversations queue up instead of deadlocking)."""
+    user_ids = {rms[username].user_id: username for _channel, _contact, username in groups}
+    found: dict[Key, Conversation] = {}
+    for conversation in Conversation.objects.filter(
+        rm_id__in=user_ids, contact__in={contact for _channel, contact, _rm in groups}
+    ).order_by("pk"):
+        key = (conversation.channel, conversation.contact, user_ids[conversation.rm_id])
+        if key in groups:
+            found.setdefault(key, conversation)
+    for key in groups.keys() - found.keys():
+        channel, contact, username = key
+        staff = rms[username]
+        first = groups[key][0]
+        found[key], _created = Conversation.objects.get_or_create(
+            channel=channel,
+            contact=contact,
+            opened_by=staff.user,
+            defaults={
+                "rm": staff.user,
+                "branch_id": staff.branch_id,
+                "customer": customers.get(first.customer) if first.customer else None,
+            },
+        )
+    locked = Conversation.objects.select_for_update().in_bulk(sorted(c.pk for c in found.values()))
+    return {key: locked[c.pk] for key, c in found.items()}
+
+
+def _existing(groups: dict[Key, list[Item]]) -> set[tuple[str, str]]:
+    """(channel, external_id) of the batch already archived: duplicate deliveries."""
+    existing: set[tuple[str, str]] = set()
+    by_channel: dict[str, list[str]] = defaultdict(list)
+    for (channel, _contact, _rm), items in groups.items():
+        by_channel[channel].extend(i.external_id for i in items)
+    for channel, ids in by_channel.items():
+        existing.update(
+            (channel, e)
+            for e in Message.objects.filter(channel=channel, external_id__in=ids).values_list(
+                "external_id", flat=True
+            )
+        )
+    return existing
+
+
+def _heads_update(heads: list[Conversation]) -> None:
+    """All the chain heads in one UPDATE … FROM (VALUES …): bulk_update's CASE is slow at 500 rows."""
+    for offset in range(0, len(heads), 300):
+        chunk = heads[offset : offset + 300]
+        values = ", ".join(
+            ["(CAST(%s AS integer), CAST(%s AS integer), CAST(%s AS varchar(64)))"] * len(chunk)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v(id, seq, hash) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                "UPDATE compliance_conversation SET last_seq = v.seq, last_hash = v.hash "
+                "FROM v WHERE compliance_conversation.id = v.id",
+                [x for c in chunk for x in (c.pk, c.last_seq, c.last_hash)],
+            )
+
+
+@transaction.atomic
+def _append(
+    result: IngestResult,
+    *,
+    groups: dict[Key, list[Item]],
+    rms: dict[str, Staff],
+    customers: dict[str, Customer],
+) -> None:
+    conversations = _conversations_locked(groups, rms, customers)
+    # Under the chain-head locks: anything already archived is a duplicate delivery.
+    existing = _existing(groups)
+    lexicon = current_lexicon()
+    received_at = timezone.now()
+    rows: list[Message] = []
+    hits_by_row: list[list[Hit]] = []
+    duplicates = 0
+    heads: list[Conversation] = []
+    for key, items in groups.items():
+        conversation = conversations[key]
+        channel = key[0]
+        seq, prev = conversation.last_seq, conversation.last_hash or GENESIS
+        for item in sorted(items, key=lambda i: (i.sent_at, i.index)):
+            if (channel, item.external_id) in existing:
+                duplicates += 1
+                continue
+            seq += 1
+            digest = message_hash(
+                conversation_id=conversation.pk,
+                seq=seq,
+                channel=channel,
+                external_id=item.external_id,
+                direction=item.direction,
+                content_type=item.content_type,
+                content=item.content,
+                sent_at=item.sent_at,
+                received_at=received_at,
+                prev_hash=prev,
+            )
+            rows.append(
+                Message(
+                    conversation=conversation,
+                    channel=channel,
+                    external_id=item.external_id,
+                    direction=item.direction,
+                    content_type=item.content_type,
+                    content=item.content,
+                    normalized=compact(item.content),
+                    sent_at=item.sent_at,
+                    received_at=received_at,
+                    seq=seq,
+                    prev_hash=prev,
+                    hash=digest,
+                )
+            )
+            # Alerts are about what staff send; a customer asking 保本吗 is not misconduct.
+            hits_by_row.append(lexicon.check(item.content) if item.direction == Direction.OUT else [])
+            prev = digest
+        if seq != conversation.last_seq:
+            conversation.last_seq, conversation.last_hash = seq, prev
+            heads.append(conversation)
+    if rows:
+        Message.objects.bulk_create(rows, batch_size=500)
+        _heads_update(heads)
+        flagged = [(row, hits) for row, hits in zip(rows, hits_by_row, strict=True) if hits]
+        if flagged:
+            alerts_create_for(flagged=flagged)
+        result.hits += len(flagged)
+    result.stored += len(rows)
+    result.duplicates += duplicates
+    result.message_ids.extend(row.pk for row in rows if row.pk)
