@@ -38,8 +38,6 @@ NOT_YET_CHECKED = (
     "/api/v1/tags/",
     "/api/v1/segments/",
     "/api/v1/staff/",
-    "/api/v1/materials/",
-    "/api/v1/shares/",
     "/api/v1/opportunities/",
     "/api/v1/opportunity-rules/",
     "/api/v1/opportunity-stats/",

@@ -69,7 +69,7 @@ def test_head_office_creates_a_script_by_json(api, hq_admin, b01):
         format="json",
     )
     assert r.status_code == 201, r.json()
-    assert r.json()["branches"] == ["B01"] and r.json()["version"] == 1
+    assert [b["code"] for b in r.json()["branches"]] == ["B01"] and r.json()["version"] == 1
 
 
 def test_head_office_uploads_a_poster_by_multipart(api, hq_admin):

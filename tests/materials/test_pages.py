@@ -94,7 +94,7 @@ def test_pages_need_a_login(client):
 def test_today_shows_the_outreach_card(browser_of, rm01a, lead01, compliance, hq_admin):
     from django.test import Client as Visitor
 
-    from materials.services import share_create
+    from materials.services.shares import share_create
 
     token = share_create(rm=rm01a, material=script(hq_admin)).token
     Visitor(REMOTE_ADDR="10.1.1.1").get(f"/s/{token}")
