@@ -225,7 +225,7 @@ class ShareStatsApi(ListAPIView):
     filter_backends: list[type] = []  # aggregated rows, not a queryset: `rm` is read here
     request: AuthedRequest
 
-    def get_queryset(self) -> list[ShareStat]:  # type: ignore[override]
+    def get_queryset(self) -> list[ShareStat]:  # type: ignore[override]  # the paginator takes a list
         return share_stats(user=self.request.user, rm=self.request.query_params.get("rm", "")[:150])
 
     @extend_schema(parameters=[OpenApiParameter("rm", str, description="one RM's username")])
