@@ -82,14 +82,14 @@ def url_for(token: str) -> str:
 def render_for(user_ids: list[int], material_id: int) -> list[float]:
     from django.contrib.auth.models import User
 
-    from materials import posters
     from materials.models import Material
+    from materials.services.posters import poster_make
 
     material = Material.objects.select_related("layout").get(pk=material_id)
     timings = []
     for user in User.objects.filter(pk__in=user_ids):
         start = time.perf_counter()
-        posters.poster_for(user=user, material=material, url_for=url_for)
+        poster_make(rm=user, material=material, url_for=url_for)
         timings.append(time.perf_counter() - start)
     return timings
 
@@ -188,7 +188,7 @@ def main() -> None:
         from django.db import connections
 
         from materials.models import Material
-        from materials.services import share_create
+        from materials.services.shares import share_create
 
         call_command("migrate", verbosity=0)
         call_command("seed_demo", "--password", PASSWORD, stdout=open(os.devnull, "w"))  # noqa: SIM115
@@ -199,7 +199,7 @@ def main() -> None:
         sample = user_ids[: args.samples]
         uncached = render_for(sample, material.pk)
         cached = render_for(sample, material.pk)
-        print("Poster 1080×1920 via materials.posters.poster_for (SQLite, media on local disk)")
+        print("Poster 1080×1920 via materials.services.posters.poster_make (SQLite, media on local disk)")
         print(
             f"  uncached p50 / p95   {pct(uncached, 0.5):.1f} ms / {pct(uncached, 0.95):.1f} ms  (aim ≤ 100)"
         )

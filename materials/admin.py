@@ -1,19 +1,27 @@
-"""Read-mostly admin: materials are managed through the upload page and the API (their services
-check placeholders, files and layouts); shares, views and overrides are records, not edited."""
+"""A read-only admin. Materials, poster layouts and attachments are written only through
+`materials.services.materials` (the upload page and the API call it): it checks placeholders,
+publish windows, every file with the image decoder and every layout. An admin form would be a
+second write path around those checks, so there is none. Shares, views and overrides are
+records of what happened, not edited."""
+
+from __future__ import annotations
+
+from typing import Any
 
 from django.contrib import admin
+from django.http import HttpRequest
 
 from materials.models import Material, OverrideLog, ShareToken, ViewEvent
 
 
 class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

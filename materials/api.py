@@ -1,17 +1,20 @@
-"""API v1 of the marketing kit (DESIGN §4): materials, share, poster, share stats."""
+"""API v1 of the marketing kit: materials, share, poster, share stats, overrides."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+import django_filters
+from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import serializers, status
+from rest_framework import serializers
+from rest_framework.exceptions import APIException
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -19,22 +22,41 @@ from rest_framework.views import APIView
 from materials import posters
 from materials.fonts import FontMissing
 from materials.models import Kind, MarketingCategory, Material, OverrideLog, RiskLevel
-from materials.selectors import customer_for_share, material_for, material_list, override_list, share_stats
-from materials.services import material_create, material_update, share_create, share_text
+from materials.selectors import (
+    ShareStat,
+    material_for,
+    material_list,
+    material_search,
+    override_list,
+    poster_template_for,
+    share_customer_for,
+    share_stats,
+)
+from materials.serializers import (
+    MaterialOut,
+    OverrideOut,
+    ShareOut,
+    ShareRefusedOut,
+    ShareStatOut,
+    UnavailableOut,
+    landing_url,
+)
+from materials.services.materials import material_create, material_update
+from materials.services.posters import poster_make
+from materials.services.shares import share_create
 from rm_portal.api.inputs import validated
 from rm_portal.api.permissions import IsHeadOffice, IsRM, read_all_write, roles
+from rm_portal.core.requests import AuthedRequest
 from rm_portal.org.models import Role
 
-
-def landing_url(request: HttpRequest, token: str) -> str:
-    return request.build_absolute_uri(reverse("materials:landing", args=[token]))
+PNG = {(200, "image/png"): OpenApiTypes.BINARY, 503: UnavailableOut}
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
 class LayoutField(serializers.Field):
     """A JSON object, or (in a multipart form) a string holding one."""
 
-    def to_internal_value(self, data: Any) -> dict:
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
         if isinstance(data, str):
             try:
                 data = json.loads(data)
@@ -70,96 +92,61 @@ class MaterialIn(serializers.Serializer):
     layout = LayoutField(required=False)
 
 
-def material_out(material: Material, request: Request) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "id": material.pk,
-        "kind": material.kind,
-        "title": material.title,
-        "body": material.body,
-        "category": material.category,
-        "tags": material.tags,
-        "product_url": material.product_url,
-        "risk_level": material.risk_level,
-        "marketing_category": material.marketing_category,
-        "publish_from": material.publish_from,
-        "publish_until": material.publish_until,
-        "branches": [b.code for b in material.branches.all()],
-        "version": material.version,
-        "allow_override": material.allow_override,
-        "attachments": [
-            {
-                "id": a.pk,
-                "name": a.name,
-                "content_type": a.content_type,
-                "size": a.size,
-                "url": request.build_absolute_uri(reverse("materials:file", args=[material.pk, a.pk])),
-            }
-            for a in material.attachments.all()
-        ],
-        "layout": None,
-    }
-    layout = getattr(material, "layout", None) if material.kind == Kind.POSTER else None
-    if layout is not None:
-        data["layout"] = {
-            "width": layout.width,
-            "height": layout.height,
-            "qr_x": layout.qr_x,
-            "qr_y": layout.qr_y,
-            "qr_size": layout.qr_size,
-            "slots": layout.slots,
-            "background": request.build_absolute_uri(reverse("materials:background", args=[material.pk])),
-        }
-        data["poster_url"] = request.build_absolute_uri(f"/api/v1/materials/{material.pk}/poster.png")
-    return data
+class MaterialFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Kind.choices)
+    q = django_filters.CharFilter(
+        method="search", max_length=100, help_text="substring of title, body or category; title hits first"
+    )
+
+    class Meta:
+        model = Material
+        fields = ["kind", "q"]
+
+    def search(self, queryset: QuerySet[Material], name: str, value: str) -> QuerySet[Material]:
+        return material_search(queryset, value)
 
 
 class MaterialListApi(ListAPIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
+    serializer_class = MaterialOut
+    filterset_class = MaterialFilter
+    request: AuthedRequest
 
-    @extend_schema(
-        operation_id="v1_materials_list",
-        parameters=[
-            OpenApiParameter("kind", str, enum=Kind.values),
-            OpenApiParameter("q", str, description="substring of title or body; title hits first"),
-        ],
-        responses={200: dict},
-    )
+    def get_queryset(self) -> QuerySet[Material]:
+        return material_list(user=self.request.user)
+
+    @extend_schema(operation_id="v1_materials_list")
     def get(self, request: Request, *args: object, **kwargs: object) -> Response:
-        kind = request.query_params.get("kind", "")
-        if kind and kind not in Kind.values:
-            return Response(
-                {"kind": [_("未知类型：%(kind)s") % {"kind": kind}]}, status=status.HTTP_400_BAD_REQUEST
-            )
-        qs = material_list(user=request.user, kind=kind, q=request.query_params.get("q", ""))
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response([material_out(m, request) for m in page])
+        return super().get(request, *args, **kwargs)
 
-    @extend_schema(request=MaterialIn, responses={201: dict})
-    def post(self, request: Request) -> Response:
+    @extend_schema(request=MaterialIn, responses={201: MaterialOut})
+    def post(self, request: AuthedRequest) -> Response:
         data = validated(MaterialIn, request.data)
         material = material_create(by=request.user, **data)
-        return Response(material_out(material_for(request.user, material.pk), request), status=201)
+        material = material_for(request.user, material.pk)
+        return Response(MaterialOut(material, context={"request": request}).data, status=201)
 
 
 class MaterialDetailApi(APIView):
     permission_classes = [read_all_write(Role.HEAD_OFFICE)]
 
-    @extend_schema(responses={200: dict})
-    def get(self, request: Request, pk: int) -> Response:
-        return Response(material_out(material_for(request.user, pk), request))
+    @extend_schema(responses={200: MaterialOut})
+    def get(self, request: AuthedRequest, pk: int) -> Response:
+        return Response(MaterialOut(material_for(request.user, pk), context={"request": request}).data)
 
-    def _update(self, request: Request, pk: int, *, partial: bool) -> Response:
+    def _update(self, request: AuthedRequest, pk: int, *, partial: bool) -> Response:
         material = material_for(request.user, pk)
         data = validated(MaterialIn, request.data, partial=partial)
         material = material_update(material=material, by=request.user, **data)
-        return Response(material_out(material_for(request.user, material.pk), request))
+        material = material_for(request.user, material.pk)
+        return Response(MaterialOut(material, context={"request": request}).data)
 
-    @extend_schema(request=MaterialIn, responses={200: dict})
-    def patch(self, request: Request, pk: int) -> Response:
+    @extend_schema(request=MaterialIn, responses={200: MaterialOut})
+    def patch(self, request: AuthedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=True)
 
-    @extend_schema(request=MaterialIn, responses={200: dict})
-    def put(self, request: Request, pk: int) -> Response:
+    @extend_schema(request=MaterialIn, responses={200: MaterialOut})
+    def put(self, request: AuthedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=False)
 
 
@@ -171,33 +158,28 @@ class ShareIn(serializers.Serializer):
 class MaterialShareApi(APIView):
     permission_classes = [IsRM]
 
-    @extend_schema(request=ShareIn, responses={201: dict, 409: dict})
-    def post(self, request: Request, pk: int) -> Response:
+    @extend_schema(request=ShareIn, responses={201: ShareOut, 409: ShareRefusedOut})
+    def post(self, request: AuthedRequest, pk: int) -> Response:
         data = validated(ShareIn, request.data)
         material = material_for(request.user, pk)
-        customer = customer_for_share(request.user, data["customer"]) if data.get("customer") else None
+        cust_no = data.get("customer", "")
+        customer = share_customer_for(request.user, cust_no) if cust_no else None
         share = share_create(
             rm=request.user,
             material=material,
             customer=customer,
             override_reason=data.get("override_reason", ""),
         )
-        url = landing_url(request, share.token)
-        text = share_text(material=material, staff=request.user.staff, customer=customer, url=url)
-        return Response(
-            {
-                "token": share.token,
-                "url": url,
-                "text": text,
-                "rule": share.rule,
-                "expires_at": share.expires_at,
-            },
-            status=201,
-        )
+        return Response(ShareOut(share, context={"request": request}).data, status=201)
+
+
+class FontUnavailable(APIException):
+    status_code = 503
+    default_code = "font_missing"
 
 
 class _ImageApi(APIView):
-    def perform_content_negotiation(self, request: Request, force: bool = False):  # type: ignore[no-untyped-def]
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[BaseRenderer, str]:
         # An <img> asks for image/*; errors still answer JSON.
         return super().perform_content_negotiation(request, force=True)
 
@@ -211,64 +193,44 @@ def _png(data: bytes) -> HttpResponse:
 class MaterialPosterApi(_ImageApi):
     permission_classes = [IsRM]
 
-    @extend_schema(responses={(200, "image/png"): bytes})
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        material = material_for(request.user, pk)
-        if material.kind != Kind.POSTER or getattr(material, "layout", None) is None:
-            return Response({"detail": _("该物料不是海报模板")}, status=404)
+    @extend_schema(responses=PNG)
+    def get(self, request: AuthedRequest, pk: int) -> HttpResponse:
+        material = poster_template_for(request.user, pk)
         try:
-            data = posters.poster_for(
-                user=request.user, material=material, url_for=lambda token: landing_url(request, token)
+            data = poster_make(
+                rm=request.user, material=material, url_for=lambda token: landing_url(request, token)
             )
         except FontMissing as exc:
-            return Response({"detail": str(exc)}, status=503)
+            raise FontUnavailable(str(exc)) from exc
         return _png(data)
 
 
 class MaterialPreviewApi(_ImageApi):
     permission_classes = [IsHeadOffice]
 
-    @extend_schema(responses={(200, "image/png"): bytes})
-    def get(self, request: Request, pk: int) -> HttpResponse:
-        material = material_for(request.user, pk)
-        if material.kind != Kind.POSTER or getattr(material, "layout", None) is None:
-            return Response({"detail": _("该物料不是海报模板")}, status=404)
+    @extend_schema(responses=PNG)
+    def get(self, request: AuthedRequest, pk: int) -> HttpResponse:
+        material = poster_template_for(request.user, pk)
         try:
             return _png(posters.poster_preview(layout=material.layout))
         except FontMissing as exc:
-            return Response({"detail": str(exc)}, status=503)
+            raise FontUnavailable(str(exc)) from exc
 
 
-class ShareStatsApi(APIView):
+class ShareStatsApi(ListAPIView):
+    """Per material: links made, views, unique visitors, customers reached; most viewed first."""
+
     permission_classes = [roles(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)]
+    serializer_class = ShareStatOut
+    filter_backends: list[type] = []  # aggregated rows, not a queryset: `rm` is read here
+    request: AuthedRequest
 
-    @extend_schema(parameters=[OpenApiParameter("rm", str, description="one RM's username")], responses=dict)
-    def get(self, request: Request) -> Response:
-        rows = share_stats(user=request.user, rm=request.query_params.get("rm", "")[:150])
-        return Response({"count": len(rows), "next": None, "previous": None, "results": rows})
+    def get_queryset(self) -> list[ShareStat]:  # type: ignore[override]  # the paginator takes a list
+        return share_stats(user=self.request.user, rm=self.request.query_params.get("rm", "")[:150])
 
-
-class OverrideOut(serializers.ModelSerializer):
-    rm = serializers.CharField(source="rm.username")
-    rm_name = serializers.CharField(source="rm.staff.name")
-    material = serializers.IntegerField(source="material_id")
-    material_title = serializers.CharField(source="material.title")
-    customer = serializers.CharField(source="customer.cust_no")
-
-    class Meta:
-        model = OverrideLog
-        fields = [
-            "id",
-            "rm",
-            "rm_name",
-            "material",
-            "material_title",
-            "customer",
-            "rules",
-            "reasons",
-            "reason",
-        ]
-        fields += ["created_at"]
+    @extend_schema(parameters=[OpenApiParameter("rm", str, description="one RM's username")])
+    def get(self, request: Request, *args: object, **kwargs: object) -> Response:
+        return super().get(request, *args, **kwargs)
 
 
 class OverrideListApi(ListAPIView):
@@ -276,6 +238,7 @@ class OverrideListApi(ListAPIView):
 
     permission_classes = [roles(Role.COMPLIANCE, Role.HEAD_OFFICE, Role.BRANCH_LEAD)]
     serializer_class = OverrideOut
+    request: AuthedRequest
 
-    def get_queryset(self):  # type: ignore[no-untyped-def]
+    def get_queryset(self) -> QuerySet[OverrideLog]:
         return override_list(user=self.request.user)

@@ -9,7 +9,7 @@ class MaterialsConfig(AppConfig):
 
     def ready(self) -> None:
         from materials import access, today  # noqa: F401  (register the access policy and the Today card)
-        from materials.services import share_links_handover
+        from materials.services.shares import share_links_handover
         from rm_portal.org.handover import register_mover
         from rm_portal.org.models import Role
         from rm_portal.web import nav

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from PIL import ImageFont
 
@@ -25,11 +25,11 @@ class FontMissing(ImproperlyConfigured):
 
 @lru_cache(maxsize=1)
 def cjk_font_path() -> tuple[str, int]:
-    configured = os.environ.get("RM_CJK_FONT", "")
+    configured = settings.RM_CJK_FONT
     if configured:
         if not Path(configured).is_file():
             raise FontMissing(f"RM_CJK_FONT={configured} is not a file")
-        return configured, int(os.environ.get("RM_CJK_FONT_INDEX", "0"))
+        return configured, settings.RM_CJK_FONT_INDEX
     for path, index in CANDIDATES:
         if Path(path).is_file():
             return path, index

@@ -1,9 +1,5 @@
-"""Personal posters: the head office design with the RM's name, title, branch, phone and QR code.
-
-A poster is cached on the storage under a name made of everything it depends on: the
-template's version, a fingerprint of the RM's card and the URL the QR encodes. A repeat
-is one file read; a changed template or profile misses, renders, and clears the stale file.
-"""
+"""Drawing personal posters: the head office design with the RM's name, title, branch, phone
+and QR code. Pure rendering; `materials.services.posters` caches each RM's poster."""
 
 from __future__ import annotations
 
@@ -13,14 +9,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import qrcode
-from django.contrib.auth.models import User
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw
 
 from materials.fonts import cjk_font
-from materials.models import Material, PosterLayout
-from materials.services import poster_token
+from materials.models import PosterLayout
 from rm_portal.org.models import Staff
 
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
@@ -80,37 +73,6 @@ def poster_render(*, layout: PosterLayout, card: Card, url: str) -> bytes:
     out = io.BytesIO()
     image.save(out, "PNG", compress_level=1)
     return out.getvalue()
-
-
-def poster_cache_name(*, material: Material, user: User, card: Card, url: str) -> tuple[str, str]:
-    folder = f"posters/m{material.pk}/u{user.pk}"
-    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
-    return folder, f"{folder}/v{material.version}-{card.fingerprint()}-{digest}.png"
-
-
-def poster_for(*, user: User, material: Material, url_for) -> bytes:  # type: ignore[no-untyped-def]
-    """The calling RM's poster of this template, from the cache when nothing changed."""
-    staff = Staff.objects.select_related("branch").get(user=user)
-    share = poster_token(rm=user, material=material)
-    url = url_for(share.token)
-    card = Card.of(staff)
-    folder, name = poster_cache_name(material=material, user=user, card=card, url=url)
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as f:
-            return f.read()
-    data = poster_render(layout=material.layout, card=card, url=url)
-    _clear_stale(folder)
-    default_storage.save(name, ContentFile(data))
-    return data
-
-
-def _clear_stale(folder: str) -> None:
-    try:
-        _dirs, files = default_storage.listdir(folder)
-    except FileNotFoundError:
-        return
-    for stale in files:
-        default_storage.delete(f"{folder}/{stale}")
 
 
 SAMPLE = Card("张晓明", "客户经理", "城东支行", "13800000101")

@@ -1,55 +1,104 @@
+"""Reads of the materials app, through the one policy; one access function per object."""
+
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from django.contrib.auth.models import User
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from materials.models import Material, OverrideLog, ShareToken
+from materials.models import Kind, Material, OverrideLog, ShareToken
 from rm_portal.customers.models import Customer
-from rm_portal.org.access import get_scoped_or_404, role_of, scope, staff_of
-from rm_portal.org.models import Role
+from rm_portal.org.access import scope
+
+TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
-def published_now() -> Q:
-    now = timezone.now()
-    return (Q(publish_from__isnull=False) & Q(publish_from__lte=now)) & (
-        Q(publish_until__isnull=True) | Q(publish_until__gt=now)
-    )
+def material_search(qs: QuerySet[Material], q: str) -> QuerySet[Material]:
+    """A case-insensitive substring of title, body or category (works for Chinese); title hits first."""
+    q = q.strip()[:100]
+    if not q:
+        return qs
+    qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q) | Q(category__icontains=q))
+    return qs.annotate(
+        rank=Case(When(title__icontains=q, then=Value(0)), default=Value(1), output_field=IntegerField())
+    ).order_by("rank", "-publish_from", "-id")
 
 
 def material_list(*, user: User, kind: str = "", q: str = "") -> QuerySet[Material]:
-    """What the user may read: head office everything (drafts too); others what is published
-    now for their branch. `q` is a substring match (works for Chinese), title hits first."""
-    qs = scope(user, Material.objects.all())
-    if role_of(user) != Role.HEAD_OFFICE:
-        staff = staff_of(user)
-        branch_id = staff.branch_id if staff else None
-        audience = Material.branches.through.objects.filter(material_id=OuterRef("pk"))
-        qs = qs.filter(published_now()).filter(
-            ~Exists(audience) | Exists(audience.filter(branch_id=branch_id))
-        )
+    """What the user may read (head office everything, drafts too; others what is published now
+    for their branch: the policy in materials.access), optionally of one kind or matching `q`."""
+    qs = scope(user, Material.objects.select_related("layout").prefetch_related("attachments", "branches"))
     if kind:
         qs = qs.filter(kind=kind)
-    q = q.strip()[:100]
-    if q:
-        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q) | Q(category__icontains=q))
-        qs = qs.annotate(
-            rank=Case(When(title__icontains=q, then=Value(0)), default=Value(1), output_field=IntegerField())
-        ).order_by("rank", "-publish_from", "-id")
-    return qs.select_related("layout").prefetch_related("attachments", "branches")
+    return material_search(qs, q)
 
 
 def material_for(user: User, pk: int) -> Material:
     return get_object_or_404(material_list(user=user), pk=pk)
 
 
-def customer_for_share(user: User, cust_no: str) -> Customer:
-    return get_scoped_or_404(user, Customer.objects.all(), cust_no=cust_no)
+def poster_template_for(user: User, pk: int) -> Material:
+    """A poster template the user may read; any other material is the same 404 as a missing one."""
+    material = material_for(user, pk)
+    if material.kind != Kind.POSTER or getattr(material, "layout", None) is None:
+        raise Http404
+    return material
 
 
-def share_stats(*, user: User, rm: str = "") -> list[dict]:
-    """Per material: shares (links made), views, unique visitors, customers reached."""
+def share_customer_for(user: User, cust_no: str) -> Customer:
+    """A customer the RM may name in a share: one they see (their own); any other is a 404."""
+    return get_object_or_404(scope(user, Customer.objects.all()), cust_no=cust_no)
+
+
+def live_share(token: str) -> ShareToken | None:
+    """The share behind a public token, or None for unknown, expired or withdrawn (material not
+    published now, RM gone without a successor) — indistinguishably, for the landing page."""
+    if not TOKEN.match(token):
+        return None
+    share = (
+        ShareToken.objects.select_related("material", "rm__staff__branch", "customer")
+        .filter(token=token)
+        .first()
+    )
+    if share is None:
+        return None
+    now = timezone.now()
+    material = share.material
+    if share.expires_at and share.expires_at <= now:
+        return None
+    if material.publish_from is None or material.publish_from > now:
+        return None
+    if material.publish_until and material.publish_until <= now:
+        return None
+    staff = getattr(share.rm, "staff", None)
+    if staff is None or not staff.active:
+        return None
+    return share
+
+
+@dataclass(frozen=True)
+class MaterialRef:
+    id: int
+    title: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class ShareStat:
+    material: MaterialRef
+    shares: int  # links made
+    views: int
+    unique_visitors: int
+    customers_reached: int  # distinct named customers shared with
+
+
+def share_stats(*, user: User, rm: str = "") -> list[ShareStat]:
+    """Per material, over the links the user sees (optionally one RM's), most viewed first."""
     qs = scope(user, ShareToken.objects.all())
     if rm:
         qs = qs.filter(rm__username=rm)
@@ -64,13 +113,13 @@ def share_stats(*, user: User, rm: str = "") -> list[dict]:
         .order_by("-n_views", "-n_shares", "material_id")
     )
     return [
-        {
-            "material": {"id": r["material_id"], "title": r["material__title"], "kind": r["material__kind"]},
-            "shares": r["n_shares"],
-            "views": r["n_views"],
-            "unique_visitors": r["n_visitors"],
-            "customers_reached": r["n_customers"],
-        }
+        ShareStat(
+            material=MaterialRef(id=r["material_id"], title=r["material__title"], kind=r["material__kind"]),
+            shares=r["n_shares"],
+            views=r["n_views"],
+            unique_visitors=r["n_visitors"],
+            customers_reached=r["n_customers"],
+        )
         for r in rows
     ]
 

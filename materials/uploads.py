@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
-from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
 
+from rm_portal.core.errors import Invalid, TooLarge
 from rm_portal.core.images import ImageRejected, image_decode, rejection_reason
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -16,11 +15,6 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"#!", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe", b"PK\x03\x04")
 IMAGE_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp", "GIF": "image/gif"}
-
-
-class TooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
 
 
 @dataclass(frozen=True)
@@ -38,37 +32,37 @@ def _head(upload: UploadedFile, n: int = 8) -> bytes:
     return head
 
 
-def check_size(upload: UploadedFile, field: str) -> None:
-    if upload.size > MAX_UPLOAD_BYTES:
+def check_size(upload: UploadedFile, field: str) -> int:
+    """The upload's size in bytes; TooLarge (413) past the limit."""
+    size = upload.size or 0
+    if size > MAX_UPLOAD_BYTES:
         raise TooLarge(
             _("%(field)s：文件过大（%(mb).1f MB），上限 %(limit)d MB")
-            % {"field": field, "mb": upload.size / 1048576, "limit": MAX_UPLOAD_BYTES // 1048576}
+            % {"field": field, "mb": size / 1048576, "limit": MAX_UPLOAD_BYTES // 1048576}
         )
+    return size
 
 
 def check_image(upload: UploadedFile, field: str) -> Checked:
-    check_size(upload, field)
+    size = check_size(upload, field)
     try:
         image = image_decode(upload, formats=IMAGE_TYPES, max_pixels=MAX_IMAGE_PIXELS)
     except ImageRejected as rejected:
-        reason = rejection_reason(rejected)
-        raise ValidationError({field: [reason]}) from None
+        raise Invalid(fields={field: rejection_reason(rejected)}) from None
     with image:
-        image_format, (width, height) = image.format, image.size
-    return Checked(IMAGE_TYPES[image_format], upload.size, width, height)
+        image_format, (width, height) = image.format or "", image.size
+    return Checked(IMAGE_TYPES[image_format], size, width, height)
 
 
 def check_attachment(upload: UploadedFile, field: str = "attachments") -> Checked:
     """A PDF (really a PDF) or an image that decodes."""
-    check_size(upload, field)
+    size = check_size(upload, field)
     head = _head(upload, 8)
     if head.startswith(EXECUTABLE_MAGIC):
-        raise ValidationError(
-            {field: [_("“%(name)s”是可执行文件或压缩包，不能上传") % {"name": upload.name}]}
-        )
+        raise Invalid(fields={field: _("“%(name)s”是可执行文件或压缩包，不能上传") % {"name": upload.name}})
     name = (upload.name or "").lower()
     if name.endswith(".pdf") or head.startswith(b"%PDF"):
         if not head.startswith(b"%PDF-"):
-            raise ValidationError({field: [_("“%(name)s”不是 PDF 文件") % {"name": upload.name}]})
-        return Checked("application/pdf", upload.size)
+            raise Invalid(fields={field: _("“%(name)s”不是 PDF 文件") % {"name": upload.name}})
+        return Checked("application/pdf", size)
     return check_image(upload, field)

@@ -5,56 +5,39 @@ from __future__ import annotations
 import json
 import mimetypes
 import re
+from dataclasses import asdict
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from rest_framework.exceptions import APIException, ValidationError
 
-from materials.api import landing_url
-from materials.models import Kind, MarketingCategory, Material, RiskLevel, ShareToken
+from materials.models import Kind, MarketingCategory, RiskLevel
 from materials.placeholders import PLACEHOLDERS, fill, values_for
-from materials.selectors import customer_for_share, material_for, material_list, share_stats
-from materials.services import material_create, material_update, share_create, share_text, view_record
+from materials.selectors import (
+    live_share,
+    material_for,
+    material_list,
+    poster_template_for,
+    share_customer_for,
+    share_stats,
+)
+from materials.serializers import landing_url
+from materials.services.landing import view_record
+from materials.services.materials import material_create, material_update
+from materials.services.shares import ShareRefused, share_create, share_text
 from rm_portal.core.errors import DomainError
-from rm_portal.org.access import staff_of
+from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
 
-TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
-
-
 # --- public landing page ----------------------------------------------------------------------
-
-
-def _live_share(token: str) -> ShareToken | None:
-    """The share behind a token, or None for unknown, expired or withdrawn — indistinguishably."""
-    if not TOKEN.match(token):
-        return None
-    try:
-        share = ShareToken.objects.select_related("material", "rm__staff__branch", "customer").get(
-            token=token
-        )
-    except ShareToken.DoesNotExist:
-        return None
-    now = timezone.now()
-    material = share.material
-    if share.expires_at and share.expires_at <= now:
-        return None
-    if material.publish_from is None or material.publish_from > now:
-        return None
-    if material.publish_until and material.publish_until <= now:
-        return None
-    staff = getattr(share.rm, "staff", None)
-    if staff is None or not staff.active:
-        return None
-    return share
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:
@@ -62,7 +45,7 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 
 
 def landing(request: HttpRequest, token: str) -> HttpResponse:
-    share = _live_share(token)
+    share = live_share(token)
     if share is None:
         return _not_found(request)
     view_record(
@@ -86,8 +69,8 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
-def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponse:
-    share = _live_share(token)
+def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponseBase:
+    share = live_share(token)
     attachment = share.material.attachments.filter(pk=pk).first() if share else None
     if attachment is None:
         return _not_found(request)
@@ -96,9 +79,9 @@ def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponse:
     return response
 
 
-def landing_wechat_qr(request: HttpRequest, token: str) -> HttpResponse:
+def landing_wechat_qr(request: HttpRequest, token: str) -> HttpResponseBase:
     """The RM's WeChat QR on their card: public, but only behind a live share token."""
-    share = _live_share(token)
+    share = live_share(token)
     staff = share.rm.staff if share else None
     if staff is None or not staff.wechat_qr:
         return _not_found(request)
@@ -112,7 +95,7 @@ def landing_wechat_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @staff_page(Role.RM, Role.HEAD_OFFICE, Role.BRANCH_LEAD)
-def material_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+def material_file(request: AuthedHttpRequest, pk: int, file_pk: int) -> HttpResponseBase:
     """An attachment, to whoever may see its material now (never a bare media URL)."""
     attachment = material_for(request.user, pk).attachments.filter(pk=file_pk).first()
     if attachment is None:
@@ -124,9 +107,9 @@ def material_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
 
 
 @staff_page(Role.HEAD_OFFICE)
-def poster_background(request: HttpRequest, pk: int) -> HttpResponse:
-    layout = getattr(material_for(request.user, pk), "layout", None)
-    if layout is None or not layout.background:
+def poster_background(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
+    layout = poster_template_for(request.user, pk).layout
+    if not layout.background:
         raise Http404
     content_type = mimetypes.guess_type(layout.background.name)[0] or "application/octet-stream"
     response = FileResponse(layout.background.open("rb"), content_type=content_type)
@@ -142,7 +125,7 @@ def _suffix(content_type: str) -> str:
 
 
 @staff_page(Role.RM, Role.HEAD_OFFICE, Role.BRANCH_LEAD)
-def material_list_page(request: HttpRequest) -> HttpResponse:
+def material_list_page(request: AuthedHttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     kind = kind if kind in Kind.values else ""
     q = request.GET.get("q", "").strip()[:100]
@@ -155,10 +138,10 @@ def material_list_page(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(Role.RM, Role.HEAD_OFFICE, Role.BRANCH_LEAD)
-def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def material_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     material = material_for(request.user, pk)
-    staff = staff_of(request.user)
-    context = {
+    staff = request.user.staff
+    context: dict[str, Any] = {
         "material": material,
         "preview": fill(material.body, values_for(staff=staff, customer=None)),
         "can_share": staff.role == Role.RM,
@@ -169,18 +152,20 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
         cust_no = request.POST.get("customer", "").strip()[:32]
         context["customer"] = cust_no
         try:
-            customer = customer_for_share(request.user, cust_no) if cust_no else None
+            customer = share_customer_for(request.user, cust_no) if cust_no else None
+        except Http404:
+            messages.error(request, _("客户不存在，或不是您管户的客户"))
+            return render(request, "materials/detail.html", context)
+        try:
             share = share_create(
                 rm=request.user,
                 material=material,
                 customer=customer,
                 override_reason=request.POST.get("override_reason", "")[:500],
             )
-        except Http404:
-            messages.error(request, _("客户不存在，或不是您管户的客户"))
-        except DomainError as exc:
-            show_error(request, exc)
-            context["refused"] = True
+        except DomainError as error:
+            show_error(request, error)
+            context["refused"] = isinstance(error, ShareRefused)
         else:
             url = landing_url(request, share.token)
             context["shared"] = {
@@ -194,17 +179,18 @@ def material_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @staff_page(Role.RM)
-def poster_page(request: HttpRequest, pk: int) -> HttpResponse:
-    material = material_for(request.user, pk)
-    if material.kind != Kind.POSTER:
-        raise Http404
+def poster_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    material = poster_template_for(request.user, pk)
     return render(request, "materials/poster.html", {"material": material})
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
-def stats(request: HttpRequest) -> HttpResponse:
+def stats(request: AuthedHttpRequest) -> HttpResponse:
     rows = share_stats(user=request.user)
-    totals = {k: sum(r[k] for r in rows) for k in ("shares", "views", "unique_visitors", "customers_reached")}
+    counts = [asdict(r) for r in rows]
+    totals = {
+        k: sum(c[k] for c in counts) for k in ("shares", "views", "unique_visitors", "customers_reached")
+    }
     return render(request, "materials/stats.html", {"rows": rows, "totals": totals})
 
 
@@ -250,13 +236,13 @@ class MaterialForm(forms.Form):
     )
     branches = forms.CharField(label=gettext_lazy("适用网点代码（逗号分隔，留空为全部）"), required=False)
     allow_override = forms.BooleanField(label=gettext_lazy("允许说明理由后越过适当性校验"), required=False)
-    attachment = forms.FileField(label=gettext_lazy("附件（PDF 或图片）"), required=False)
+    attachments = forms.FileField(label=gettext_lazy("附件（PDF 或图片）"), required=False)
     background = forms.FileField(label=gettext_lazy("海报背景图"), required=False)
     layout = forms.CharField(
         label=gettext_lazy("海报版式（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 8})
     )
 
-    def clean_layout(self) -> dict | None:
+    def clean_layout(self) -> dict[str, Any] | None:
         raw = self.cleaned_data["layout"].strip()
         if not raw:
             return None
@@ -268,11 +254,13 @@ class MaterialForm(forms.Form):
             raise forms.ValidationError(_("版式必须是 JSON 对象"))
         return value
 
-    def service_kwargs(self) -> dict:
+    def service_kwargs(self) -> dict[str, Any]:
+        """The cleaned form as the service's keyword arguments (named as the service names them,
+        so a service's field errors land on the right field)."""
         data = dict(self.cleaned_data)
         data["tags"] = [t.strip() for t in re.split(r"[,，]", data["tags"]) if t.strip()]
         data["branches"] = [b.strip() for b in re.split(r"[,，]", data["branches"]) if b.strip()]
-        attachment = data.pop("attachment")
+        attachment = data.pop("attachments")
         data["attachments"] = [attachment] if attachment else []
         for name in ("background", "layout"):
             if data.get(name) is None:
@@ -280,27 +268,16 @@ class MaterialForm(forms.Form):
         return data
 
 
-def _form_errors(form: MaterialForm, exc: APIException) -> None:
-    detail = exc.detail if isinstance(exc.detail, dict) else {"__all__": exc.detail}
-    for field, errors in detail.items():
-        errors = errors if isinstance(errors, list) else [errors]
-        target = field if field in form.fields else None
-        if field == "attachments":
-            target = "attachment"
-        for error in errors:
-            form.add_error(target, str(error))
-
-
 @staff_page(Role.HEAD_OFFICE)
-def material_new(request: HttpRequest) -> HttpResponse:
+def material_new(request: AuthedHttpRequest) -> HttpResponse:
     form = MaterialForm(
         request.POST or None, request.FILES or None, initial={"layout": json.dumps(DEFAULT_LAYOUT)}
     )
     if request.method == "POST" and form.is_valid():
         try:
             material = material_create(by=request.user, **form.service_kwargs())
-        except APIException as exc:
-            _form_errors(form, exc)
+        except DomainError as error:
+            show_error(request, error, form)
         else:
             messages.success(request, _("已保存"))
             return redirect("materials:edit", pk=material.pk)
@@ -310,7 +287,7 @@ def material_new(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page(Role.HEAD_OFFICE)
-def material_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def material_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     material = material_for(request.user, pk)
     layout = getattr(material, "layout", None) if material.kind == Kind.POSTER else None
     initial = {
@@ -340,8 +317,8 @@ def material_edit(request: HttpRequest, pk: int) -> HttpResponse:
             kwargs.pop("layout", None)
         try:
             material_update(material=material, by=request.user, **kwargs)
-        except (APIException, ValidationError) as exc:
-            _form_errors(form, exc)
+        except DomainError as error:
+            show_error(request, error, form)
         else:
             messages.success(request, _("已保存为第 %(v)d 版") % {"v": material.version + 1})
             return redirect("materials:edit", pk=material.pk)
@@ -350,6 +327,3 @@ def material_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "materials/edit.html",
         {"form": form, "material": material, "layout": layout, "placeholders": PLACEHOLDERS},
     )
-
-
-__all__ = ["Material"]

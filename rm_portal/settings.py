@@ -248,6 +248,12 @@ if S3_BUCKET:
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# --- Materials --------------------------------------------------------------------------------
+# A font that draws Chinese on the posters (.ttf/.otf/.ttc) and its face index inside a .ttc.
+# Empty: materials.fonts looks for Debian's fonts-noto-cjk, then WenQuanYi.
+RM_CJK_FONT = env_str("RM_CJK_FONT") or ""
+RM_CJK_FONT_INDEX = env_int("RM_CJK_FONT_INDEX", 0, minimum=0)
+
 # --- Request size limits ----------------------------------------------------------------------
 # A JSON or form body larger than this answers 413; uploads are capped separately per request.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("MAX_FORM_BYTES", 5 * 1024 * 1024, minimum=1024)

@@ -32,8 +32,6 @@ NOT_YET_CHECKED = (
     "/api/v1/jobs/",
     "/api/v1/system/",
     "/api/v1/notifications/",
-    "/api/v1/materials/",
-    "/api/v1/shares/",
 )
 
 

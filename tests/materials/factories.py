@@ -8,7 +8,7 @@ from django.utils import timezone
 from PIL import Image
 
 from materials.models import Kind, Material
-from materials.services import material_create
+from materials.services.materials import material_create
 from rm_portal.customers.models import Customer
 
 LAYOUT = {

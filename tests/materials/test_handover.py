@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from materials.models import ShareToken
-from materials.services import poster_token, share_create
+from materials.services.shares import poster_token, share_create
 from rm_portal.org.handover import movers
 from tests.materials.factories import poster, script
 

@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from materials.models import ShareToken, ViewEvent
-from materials.services import material_update
+from materials.services.materials import material_update
 from rm_portal.customers.models import TimelineEvent
 from tests.materials.factories import customer, product, script
 

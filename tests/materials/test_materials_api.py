@@ -69,7 +69,7 @@ def test_head_office_creates_a_script_by_json(api, hq_admin, b01):
         format="json",
     )
     assert r.status_code == 201, r.json()
-    assert r.json()["branches"] == ["B01"] and r.json()["version"] == 1
+    assert [b["code"] for b in r.json()["branches"]] == ["B01"] and r.json()["version"] == 1
 
 
 def test_head_office_uploads_a_poster_by_multipart(api, hq_admin):
@@ -131,3 +131,51 @@ def test_write_is_head_office_only(api, anon, rm01a, lead01, compliance, hq_admi
         assert api(user).patch(f"{URL}{m.pk}/", {"title": "x"}, format="json").status_code == 403
     assert anon.get(URL).status_code == 401
     assert anon.post(URL, {}).status_code == 401
+
+
+def test_detail_answers_the_documented_shape(api, hq_admin, rm01a, b01):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.materials.factories import png_bytes
+
+    created = api(hq_admin).post(
+        URL,
+        {
+            "kind": "poster",
+            "title": "海报",
+            "background": png_upload(),
+            "layout": json.dumps(LAYOUT),
+            "attachments": [SimpleUploadedFile("图.png", png_bytes(40, 40))],
+            "publish_from": "2020-01-01T00:00:00Z",
+        },
+        format="multipart",
+    )
+    assert created.status_code == 201, created.json()
+    data = api(rm01a).get(f"{URL}{created.json()['id']}/").json()
+    assert data["layout"]["slots"]["name"] == LAYOUT["slots"]["name"]
+    assert data["layout"]["background"].startswith("http://testserver/materials/")
+    assert data["poster_url"] == f"http://testserver/api/v1/materials/{data['id']}/poster.png"
+    assert data["attachments"][0]["url"].startswith("http://testserver/materials/")
+    text = api(rm01a).get(f"{URL}{script(hq_admin, branches=['B01']).pk}/").json()
+    assert text["layout"] is None and text["poster_url"] is None
+    assert text["branches"] == [{"code": "B01", "name": b01.name}]
+
+
+@pytest.mark.parametrize("query", [{"q": "存" * 101}, {"kind": "virus"}, {"page": "999"}, {"page": "x"}])
+def test_bad_list_queries_are_a_clear_4xx(api, rm01a, hq_admin, query):
+    script(hq_admin)
+    r = api(rm01a).get(URL, query)
+    assert r.status_code in (400, 404) and r.json()
+
+
+def test_put_and_patch_refuse_bad_edits_and_change_nothing(api, hq_admin):
+    m = script(hq_admin)
+    client = api(hq_admin)
+    assert client.put(f"{URL}{m.pk}/", {"title": "无类型"}, format="json").status_code == 400
+    r = client.patch(f"{URL}{m.pk}/", {"kind": "news"}, format="json")
+    assert r.status_code == 400 and "kind" in r.json()
+    r = client.patch(f"{URL}{m.pk}/", {"branches": ["B99"]}, format="json")
+    assert r.status_code == 400 and "B99" in r.json()["branches"][0]
+    assert client.patch(f"{URL}999999/", {"title": "x"}, format="json").status_code == 404
+    m.refresh_from_db()
+    assert (m.kind, m.version) == ("script", 1)

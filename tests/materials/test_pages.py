@@ -94,7 +94,7 @@ def test_pages_need_a_login(client):
 def test_today_shows_the_outreach_card(browser_of, rm01a, lead01, compliance, hq_admin):
     from django.test import Client as Visitor
 
-    from materials.services import share_create
+    from materials.services.shares import share_create
 
     token = share_create(rm=rm01a, material=script(hq_admin)).token
     Visitor(REMOTE_ADDR="10.1.1.1").get(f"/s/{token}")
@@ -164,3 +164,29 @@ def test_attachments_are_served_only_to_those_who_may_see_the_material(
     assert client.get(f"/media/{attachment.file.name}").status_code == 404  # no bare media route
     client.force_login(rm02a)  # another branch: the material is not published for them
     assert client.get(url).status_code == 404
+
+
+def test_sharing_to_someone_elses_customer_on_the_page_says_so_and_stores_nothing(
+    browser_of, rm01a, rm02a, hq_admin
+):
+    m = script(hq_admin)
+    theirs = customer(rm02a, cust_no="C0999")
+    page = browser_of(rm01a).post(f"/materials/{m.pk}/", {"customer": theirs.cust_no}).content.decode()
+    assert "客户不存在，或不是您管户的客户" in page
+    assert not ShareToken.objects.exists()
+
+
+def test_a_bad_upload_on_the_new_page_is_shown_on_its_field(browser_of, hq_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    r = browser_of(hq_admin).post(
+        "/materials/new/",
+        {
+            "kind": "news",
+            "title": "资讯",
+            "attachments": SimpleUploadedFile("a.pdf", b"MZ\x90\x00" + b"\x00" * 64),
+        },
+    )
+    assert r.status_code == 200
+    assert r.context["form"].errors["attachments"] and "可执行" in r.content.decode()
+    assert not Material.objects.exists()

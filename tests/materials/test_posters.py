@@ -163,11 +163,11 @@ def test_bad_layout_is_rejected_on_save(api, hq_admin, layout, message):
     assert message in json.dumps(r.json(), ensure_ascii=False)
 
 
-def test_a_missing_cjk_font_is_a_clear_503(api, rm01a, hq_admin, monkeypatch):
+def test_a_missing_cjk_font_is_a_clear_503(api, rm01a, hq_admin, monkeypatch, settings):
     from materials import fonts
 
     m = poster(hq_admin)
-    monkeypatch.delenv("RM_CJK_FONT", raising=False)
+    settings.RM_CJK_FONT = ""
     monkeypatch.setattr(fonts, "CANDIDATES", [("/nonexistent/font.ttc", 0)])
     fonts.cjk_font_path.cache_clear()
     fonts.cjk_font.cache_clear()
@@ -177,3 +177,28 @@ def test_a_missing_cjk_font_is_a_clear_503(api, rm01a, hq_admin, monkeypatch):
         fonts.cjk_font_path.cache_clear()
         fonts.cjk_font.cache_clear()
     assert r.status_code == 503 and "fonts-noto-cjk" in r.json()["detail"]
+
+
+def test_preview_of_anything_but_a_poster_template_is_a_404(api, hq_admin):
+    assert api(hq_admin).get(f"/api/v1/materials/{script(hq_admin).pk}/preview.png").status_code == 404
+    assert api(hq_admin).get("/api/v1/materials/999999/preview.png").status_code == 404
+
+
+def test_the_configured_font_comes_from_settings(settings):
+    from materials import fonts
+
+    settings.RM_CJK_FONT = "/nonexistent/configured.ttc"
+    fonts.cjk_font_path.cache_clear()
+    try:
+        with pytest.raises(fonts.FontMissing, match=r"RM_CJK_FONT=/nonexistent/configured\.ttc"):
+            fonts.cjk_font_path()
+    finally:
+        fonts.cjk_font_path.cache_clear()
+
+
+def test_a_malformed_font_index_stops_start_up_naming_it(tmp_path):
+    from tests.core.test_settings import settings_in_subprocess
+
+    run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path), "RM_CJK_FONT_INDEX": "abc"})
+    assert run.returncode != 0
+    assert "RM_CJK_FONT_INDEX" in run.stderr

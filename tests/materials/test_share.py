@@ -79,7 +79,7 @@ def test_override_needs_head_office_permission_and_a_reason(api, rm01a, hq_admin
     assert log.rules == ["suitability"] and log.reason == "客户书面确认了解风险"
     # Compliance sees the override; an RM of another branch does not.
     rows = api(compliance).get("/api/v1/materials/overrides/").json()["results"]
-    assert rows[0]["customer"] == c.cust_no and rows[0]["rm"] == "rm01a"
+    assert rows[0]["customer"] == c.cust_no and rows[0]["rm"]["username"] == "rm01a"
     assert api(rm02a).get("/api/v1/materials/overrides/").status_code == 403
 
 

@@ -1,0 +1,55 @@
+"""Each RM's poster of a template, cached on the storage.
+
+A poster is stored under a name made of everything it depends on: the template's version, a
+fingerprint of the RM's card and the URL the QR encodes. A repeat is one `exists` and one read;
+a changed template or profile misses, renders, and clears the stale file of that folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from django.contrib.auth.models import User
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
+from materials import posters
+from materials.models import Material
+from materials.services.shares import poster_token
+from rm_portal.org.models import Staff
+
+
+def poster_cache_name(*, material: Material, user: User, card: posters.Card, url: str) -> tuple[str, str]:
+    folder = f"posters/m{material.pk}/u{user.pk}"
+    digest = hashlib.sha256(url.encode()).hexdigest()[:12]
+    return folder, f"{folder}/v{material.version}-{card.fingerprint()}-{digest}.png"
+
+
+def poster_make(*, rm: User, material: Material, url_for: Callable[[str], str]) -> bytes:
+    """The RM's poster of this template (PNG), from the cache when nothing changed.
+
+    `url_for(token)` is the absolute landing URL the QR encodes. Raises FontMissing when no CJK
+    font is installed."""
+    staff = Staff.objects.select_related("branch").get(user=rm)
+    share = poster_token(rm=rm, material=material)
+    url = url_for(share.token)
+    card = posters.Card.of(staff)
+    folder, name = poster_cache_name(material=material, user=rm, card=card, url=url)
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as f:
+            data: bytes = f.read()
+            return data
+    data = posters.poster_render(layout=material.layout, card=card, url=url)
+    _clear_stale(folder)
+    default_storage.save(name, ContentFile(data))
+    return data
+
+
+def _clear_stale(folder: str) -> None:
+    try:
+        _dirs, files = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for stale in files:
+        default_storage.delete(f"{folder}/{stale}")
