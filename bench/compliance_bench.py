@@ -169,7 +169,7 @@ def bench_ingest_and_search(args: argparse.Namespace) -> None:
     from compliance.services.archive import GENESIS, message_hash
     from compliance.services.lexicon import terms_seed
     from rm_portal.org import seed as org_seed
-    from rm_portal.org.services import token_issue
+    from rm_portal.org.tokens import token_issue
 
     org_seed.seed(password="bench-password-1", log=lambda *_: None)
     terms_seed(specs=specs())

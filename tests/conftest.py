@@ -7,7 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from rm_portal.org.models import Role, Staff
-from rm_portal.org.services import token_issue
+from rm_portal.org.tokens import token_issue
 from tests.factories import PASSWORD, BranchFactory, StaffFactory
 from tests.openapi import check_response, checked_operations, operations
 

@@ -6,7 +6,7 @@ from rm_portal.org.models import Role
 # compliance sees no portraits beyond what a message shows.
 register(
     Customer,
-    Policy(owner="owner", branch="branch", everything=frozenset({Role.HEAD_OFFICE}), object_grants=True),
+    Policy(owner="owner", branch="branch", everything=frozenset({Role.HEAD_OFFICE})),
 )
 register(
     TimelineEvent,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -46,9 +47,6 @@ class Policy:
     via: str | None = None
     also: Extra | None = None
     actor: Extra | None = None
-    # Rows granted one by one with django-guardian's view permission (a colleague covering
-    # for an RM on leave, say) are added to what the role rule gives.
-    object_grants: bool = False
 
 
 _POLICIES: dict[type[Model], Policy] = {}
@@ -66,6 +64,15 @@ def staff_of(user: User | AnonymousUser) -> Staff | None:
     except Staff.DoesNotExist:
         return None
     return staff if staff.active else None
+
+
+def staff_required(user: User | AnonymousUser) -> Staff:
+    """The active staff profile of someone behind a wall that demanded one (`IsActiveStaff`,
+    `staff_page`); 403 should the profile have gone inactive in between."""
+    staff = staff_of(user)
+    if staff is None:
+        raise PermissionDenied
+    return staff
 
 
 def role_of(user: User | AnonymousUser) -> str | None:
@@ -130,14 +137,6 @@ def scope(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
     rule = _rule(user, staff, policy)  # type: ignore[arg-type]
     if rule is None:
         return queryset
-    if policy.object_grants:
-        from guardian.shortcuts import get_objects_for_user
-
-        meta = queryset.model._meta
-        granted = get_objects_for_user(
-            user, f"{meta.app_label}.view_{meta.model_name}", klass=queryset.model, accept_global_perms=False
-        )
-        rule |= Q(pk__in=granted.values("pk"))
     return queryset.filter(_prefixed(rule, prefix) if prefix else rule)
 
 
@@ -162,6 +161,4 @@ def get_actionable_or_404(user: User | AnonymousUser, queryset: QuerySet[M], **l
     return get_object_or_404(actionable(user, queryset), **lookup)
 
 
-register(
-    Staff, Policy(owner="user", branch="branch", everything=frozenset({Role.HEAD_OFFICE}), object_grants=True)
-)
+register(Staff, Policy(owner="user", branch="branch", everything=frozenset({Role.HEAD_OFFICE})))
