@@ -8,8 +8,8 @@ from rest_framework.views import APIView
 from rm_portal.api.permissions import IsHeadOffice
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.core.selectors import job_for
-from rm_portal.core.serializers import JobAcceptedOut, JobOut
 from rm_portal.core.selfcheck import worker_check_start
+from rm_portal.core.serializers import JobAcceptedOut, JobOut
 
 
 class JobDetailApi(APIView):

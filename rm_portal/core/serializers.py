@@ -11,7 +11,17 @@ from rm_portal.core.models import Job
 class JobOut(serializers.ModelSerializer[Job]):
     class Meta:
         model = Job
-        fields = ["id", "kind", "state", "processed", "total", "errors", "result", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "kind",
+            "state",
+            "processed",
+            "total",
+            "errors",
+            "result",
+            "created_at",
+            "finished_at",
+        ]
 
 
 class JobAcceptedOut(serializers.Serializer[Job]):

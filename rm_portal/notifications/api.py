@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from django_filters import rest_framework as filters
 from django.db.models import QuerySet
+from django_filters import rest_framework as filters
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from rm_portal.notifications.models import Notification
 from rm_portal.notifications.selectors import notification_for, notification_list
 from rm_portal.notifications.serializers import MarkedOut, NotificationOut
 from rm_portal.notifications.services import notification_mark_read, notifications_mark_all_read
+from rm_portal.org.access import staff_required
 
 
 class NotificationFilter(filters.FilterSet):
@@ -32,7 +33,7 @@ class NotificationListApi(ListAPIView):
     filterset_class = NotificationFilter
 
     def get_queryset(self) -> QuerySet[Notification]:
-        return notification_list(user=self.request.user)  # type: ignore[arg-type]
+        return notification_list(user=staff_required(self.request.user).user)
 
 
 class NotificationReadApi(APIView):

@@ -29,7 +29,7 @@ LONGEST_RETRY_SECONDS = 3600
 
 def retry_delay(attempt: int) -> int:
     """Seconds to wait after failed attempt `attempt` (1, 2, …): 30 s, 1 min, 2 min, 4 min, … ≤ 1 h."""
-    return min(FIRST_RETRY_SECONDS * 2 ** max(attempt - 1, 0), LONGEST_RETRY_SECONDS)
+    return min(FIRST_RETRY_SECONDS << max(attempt - 1, 0), LONGEST_RETRY_SECONDS)
 
 
 @dataclass

@@ -10,5 +10,5 @@ def notifications_deliver(self: Task, notification_ids: list[int]) -> int:
     """One round of attempts; the notifications whose attempt may succeed later go round again."""
     round_ = delivery.notifications_deliver(notification_ids=notification_ids)
     if round_.retry:
-        raise self.retry(args=[round_.retry], countdown=delivery.retry_delay(round_.attempt))
+        raise self.retry(args=(round_.retry,), countdown=delivery.retry_delay(round_.attempt))
     return round_.sent

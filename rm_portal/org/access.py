@@ -1,8 +1,9 @@
 """The one access policy: which rows of a model a user may see.
 
 Every list, detail, page and export goes through `scope(user, queryset)`. Models
-register how they relate to people (`owner`) and branches (`branch`); the roles of
-DESIGN §2 then decide. A model that never registered is invisible to everybody,
+register how they relate to people (`owner`) and branches (`branch`); the roles
+then decide: an RM sees their own rows, a branch lead the branch's, the roles a policy names in
+`everything` all of them. A model that never registered is invisible to everybody,
 so forgetting to register fails closed.
 """
 
@@ -13,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -102,7 +103,9 @@ def _policy(model: type[Model]) -> tuple[Policy, str] | None:
     while policy is not None and policy.via:
         related = model._meta.get_field(policy.via).related_model
         prefix = f"{prefix}__{policy.via}" if prefix else policy.via
-        model = related  # type: ignore[assignment]
+        if not isinstance(related, type):
+            raise ImproperlyConfigured(f"{model.__name__}.{policy.via} is not a relation to follow")
+        model = related
         policy = _POLICIES.get(model)
     return (policy, prefix) if policy is not None else None
 
@@ -134,7 +137,7 @@ def scope(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
     if found is None or staff is None:
         return queryset.none()
     policy, prefix = found
-    rule = _rule(user, staff, policy)  # type: ignore[arg-type]
+    rule = _rule(staff.user, staff, policy)  # staff.user is `user`, now known to be signed in
     if rule is None:
         return queryset
     return queryset.filter(_prefixed(rule, prefix) if prefix else rule)
@@ -147,7 +150,7 @@ def actionable(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]
     if found is None or staff is None:
         return queryset.none()
     policy, prefix = found
-    rule = _actor_rule(user, staff, policy)  # type: ignore[arg-type]
+    rule = _actor_rule(staff.user, staff, policy)
     return scope(user, queryset).filter(_prefixed(rule, prefix) if prefix else rule)
 
 

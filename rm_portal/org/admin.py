@@ -68,10 +68,10 @@ class StaffAdmin(admin.ModelAdmin):
             kwargs["form"] = StaffCreateForm
         return super().get_form(request, obj, change=change, **kwargs)
 
-    def get_fields(self, request: HttpRequest, obj: Staff | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: Staff | None = None) -> tuple[str, ...]:
         if obj is None:
-            return ["username", "password", *StaffCreateForm.Meta.fields]
-        return ["user", "role", "branch", "employee_no", "name", "title", "phone", "wechat_id", "active"]
+            return ("username", "password", *StaffCreateForm.Meta.fields)
+        return ("user", "role", "branch", "employee_no", "name", "title", "phone", "wechat_id", "active")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Staff | None = None) -> list[str]:
         # Changing the role to or from head office is not a field edit: it changes admin rights.
@@ -105,4 +105,3 @@ class StaffAdmin(admin.ModelAdmin):
             staff_deactivate(staff=staff)
             count += 1
         self.message_user(request, _("已停用 %(n)d 人") % {"n": count}, messages.SUCCESS)
-

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -101,7 +101,7 @@ def me_wechat_qr_remove(request: AuthedHttpRequest) -> HttpResponse:
 
 @staff_page()
 @require_GET
-def me_wechat_qr_image(request: AuthedHttpRequest) -> HttpResponse:
+def me_wechat_qr_image(request: AuthedHttpRequest) -> FileResponse:
     """One's own QR for the preview on 我的; there is no id in the URL, so nobody else's can be asked for."""
     response = wechat_qr_response(staff_required(request.user))
     response["Cache-Control"] = "private, no-cache"

@@ -113,13 +113,13 @@ def test_serve_binds_where_host_and_port_say(tmp_path, settings):
     from django.core.management import load_command_class
 
     run = settings_in_subprocess(
-        {"RM_VAR_DIR": str(tmp_path), "PORT": "8123", "HOST": "0.0.0.0"}, show="s.SERVE_HOST, s.SERVE_PORT"
+        {"RM_VAR_DIR": str(tmp_path), "PORT": "8123", "HOST": "192.0.2.1"}, show="s.SERVE_HOST, s.SERVE_PORT"
     )
     assert run.returncode == 0, run.stderr
-    assert run.stdout.split() == ["0.0.0.0", "8123"]
-    settings.SERVE_HOST, settings.SERVE_PORT = "0.0.0.0", 8123
+    assert run.stdout.split() == ["192.0.2.1", "8123"]
+    settings.SERVE_HOST, settings.SERVE_PORT = "192.0.2.1", 8123
     options = load_command_class("rm_portal.core", "serve").create_parser("manage.py", "serve").parse_args([])
-    assert (options.host, options.port) == ("0.0.0.0", 8123)
+    assert (options.host, options.port) == ("192.0.2.1", 8123)
 
 
 def test_scaled_settings_come_from_database_url_and_redis_url(tmp_path):

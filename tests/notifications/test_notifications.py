@@ -162,7 +162,9 @@ def retries_run_inline():  # type: ignore[no-untyped-def]
 
 def attempts(notification: Notification) -> list[tuple[int, str]]:
     return list(
-        Delivery.objects.filter(notification=notification).order_by("attempt").values_list("attempt", "status")
+        Delivery.objects.filter(notification=notification)
+        .order_by("attempt")
+        .values_list("attempt", "status")
     )
 
 
