@@ -140,6 +140,9 @@ def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
     import django
 
+    from rm_portal.bootstrap import prepare_embedded
+
+    prepare_embedded()  # var/ and the embedded secret key, as manage.py does
     django.setup()
     from django.core.management import call_command
 
@@ -169,7 +172,7 @@ def bench_ingest_and_search(args: argparse.Namespace) -> None:
     from compliance.services.chain import GENESIS, message_hash
     from compliance.services.lexicon import terms_seed
     from rm_portal.org import seed as org_seed
-    from rm_portal.org.services import token_issue
+    from rm_portal.org.tokens import token_issue
 
     org_seed.seed(password="bench-password-1", log=lambda *_: None)
     terms_seed(specs=specs())

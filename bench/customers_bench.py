@@ -65,6 +65,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
     import django
 
+    from rm_portal.bootstrap import prepare_embedded
+
+    prepare_embedded()  # var/ and the embedded secret key, as manage.py does
     django.setup()
     from django.core.management import call_command
 
@@ -79,7 +82,7 @@ def main() -> None:
     from rm_portal.customers.rules import evaluate, resolve_tag, validate
     from rm_portal.customers.services.imports import customers_import
     from rm_portal.customers.services.tags import RuleContext, _in_order, tags_recompute
-    from rm_portal.org.services import token_issue
+    from rm_portal.org.tokens import token_issue
 
     print(f"database: {where}; customers: {args.customers:,}; load: {args.load}")
     demo_password = "bench-password-1"

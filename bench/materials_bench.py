@@ -43,6 +43,9 @@ def setup_django(var_dir: str) -> None:
     )
     import django
 
+    from rm_portal.bootstrap import prepare_embedded
+
+    prepare_embedded()  # var/ and the embedded secret key, as manage.py does
     django.setup()
 
 

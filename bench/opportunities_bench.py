@@ -107,6 +107,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
     import django
 
+    from rm_portal.bootstrap import prepare_embedded
+
+    prepare_embedded()  # var/ and the embedded secret key, as manage.py does
     django.setup()
     from django.core.management import call_command
 

@@ -13,9 +13,21 @@ import os
 
 from celery import Celery
 
+from rm_portal.bootstrap import prepare_embedded
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
 
 app = Celery("rm_portal")
+
+
+@app.on_configure.connect
+def _prepare_embedded(sender: Celery, **kwargs: object) -> None:
+    # The worker and beat load Django's settings through the app's configuration: prepare var/ (the
+    # file broker's folders, the secret key) first, as manage.py does. Importing this module, which
+    # every `import rm_portal…` does, writes nothing.
+    prepare_embedded()
+
+
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

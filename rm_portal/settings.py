@@ -1,14 +1,16 @@
-"""RM Portal settings: one module, everything from the environment (DESIGN §6).
+"""RM Portal settings: one module, everything from the environment.
 
 With no variable set this is the embedded default: SQLite, media, cache and the
 Celery broker all under var/ at the project root. DATABASE_URL and REDIS_URL move
 the same code to PostgreSQL and Redis.
+
+This module only reads: what the embedded default keeps on disk is created by
+`rm_portal.bootstrap.prepare_embedded()`, which every entry point calls first.
 """
 
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,11 +18,10 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from rm_portal.bootstrap import BASE_DIR, broker_dir, secret_key_file, static_root, var_dir
 from rm_portal.env import env_bool, env_int, env_list, env_str
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(env_str("RM_VAR_DIR") or BASE_DIR / "var")
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+VAR_DIR = var_dir()
 
 DATABASE_URL = env_str("DATABASE_URL") or ""
 REDIS_URL = env_str("REDIS_URL") or ""
@@ -39,12 +40,20 @@ def _secret_key() -> str:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) is required with DATABASE_URL"
         )
-    # The embedded default needs no variable, yet must not share a key with every other laptop.
-    key_file = VAR_DIR / "secret_key"
-    if not key_file.exists():
-        key_file.write_text(secrets.token_urlsafe(50), encoding="utf-8")
-        key_file.chmod(0o600)
-    return key_file.read_text(encoding="utf-8").strip()
+    # The embedded default needs no variable, yet must not share a key with every other laptop:
+    # prepare_embedded() generated one into var/.
+    key_file = secret_key_file()
+    try:
+        key = key_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        key = ""
+    if not key:
+        raise ImproperlyConfigured(
+            f"No DJANGO_SECRET_KEY and no generated key in {key_file}. Start through manage.py "
+            "(`python manage.py migrate` creates it), or call rm_portal.bootstrap.prepare_embedded() "
+            "before loading the settings, or set DJANGO_SECRET_KEY."
+        )
+    return key
 
 
 SECRET_KEY = _secret_key()
@@ -64,6 +73,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 12, minimum=1) * 3600
 
+# Where `manage.py serve` (`make run`) binds the web server.
+SERVE_HOST = env_str("HOST") or "127.0.0.1"
+SERVE_PORT = env_int("PORT", 8000, minimum=1, maximum=65535)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -76,7 +89,6 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
-    "guardian",
     "axes",
     "django_celery_beat",
     "rm_portal.core",
@@ -184,7 +196,6 @@ else:
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
-    "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -207,9 +218,6 @@ AXES_LOCKOUT_CALLABLE = "rm_portal.org.lockout.lockout_response"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 
-ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions in a bank.
-GUARDIAN_MONKEY_PATCH_USER = False
-
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -220,8 +228,7 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("STATIC_ROOT") or VAR_DIR / "static")  # filled by collectstatic when scaled
-STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_ROOT = static_root()  # filled by collectstatic when scaled
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT") or VAR_DIR / "media")
@@ -320,9 +327,7 @@ if REDIS_URL:
 else:
     # The embedded broker: messages are files under var/broker, shared by `make run`'s
     # web processes and its worker; nothing to install, and schedules really fire.
-    BROKER_DIR = Path(env_str("RM_BROKER_DIR") or VAR_DIR / "broker")
-    for sub in ("queue", "processed", "control"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    BROKER_DIR = broker_dir()
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),

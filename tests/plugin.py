@@ -1,6 +1,6 @@
-"""Loaded with `-p tests.plugin`, before pytest-django sets Django up (so before settings are read).
+"""Loaded with `-p tests.plugin` (pyproject's addopts), before pytest-django sets Django up.
 
-Under pytest-xdist each worker process gets its own file broker and its own Redis database;
+It prepares var/ the way manage.py does (settings only read; they write nothing). Under pytest-xdist each worker process gets its own file broker and its own Redis database;
 pytest-django already gives each its own test database. Without this, two workers would take
 each other's Celery tasks, clear each other's cache and
 overwrite each other's media."""
@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Generator
 from pathlib import Path
+
+import pytest
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw"):
@@ -17,13 +20,23 @@ if _worker.startswith("gw"):
     # Cache, media and the generated key live under the var dir: one per worker process.
     base = Path(os.environ.get("RM_VAR_DIR") or Path(__file__).resolve().parent.parent / "var")
     os.environ["RM_VAR_DIR"] = str(base / f"test-{_worker}")
-    Path(os.environ["RM_VAR_DIR"]).mkdir(parents=True, exist_ok=True)
     if os.environ.get("RM_BROKER_DIR"):
         os.environ["RM_BROKER_DIR"] = f"{os.environ['RM_BROKER_DIR']}-{_worker}"
     redis_url = os.environ.get("REDIS_URL", "")
     match = re.match(r"^(redis://[^/]+)/(\d+)$", redis_url)
     if match:
         os.environ["REDIS_URL"] = f"{match.group(1)}/{max(int(match.group(2)) - index, 0)}"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_load_initial_conftests(
+    early_config: pytest.Config, parser: pytest.Parser, args: list[str]
+) -> Generator[None, None, None]:
+    # A wrapper runs before every plain implementation, pytest-django's (which sets Django up) too.
+    from rm_portal.bootstrap import prepare_embedded
+
+    prepare_embedded()
+    return (yield)
 
 
 def pytest_configure(config):  # type: ignore[no-untyped-def]

@@ -1,4 +1,4 @@
-"""Role walls: a whole endpoint outside the caller's role answers 403 (DESIGN §2)."""
+"""Role walls: a whole endpoint outside the caller's role answers 403 (the roles are `org.models.Role`)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 from rm_portal.core.models import Job
 from rm_portal.org.access import Policy, register
 
-# A job is private to whoever started it (DESIGN §4: "the job's owner").
+# A job is private to whoever started it: only its owner polls it, head office included.
 register(Job, Policy(owner="owner"))

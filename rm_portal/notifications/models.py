@@ -30,27 +30,40 @@ class Notification(models.Model):
 
 
 class Delivery(models.Model):
-    """One attempt to push a notification through an outside channel (WeCom), kept as evidence."""
+    """One attempt to push a notification through an outside channel (WeCom), kept as evidence.
+
+    A failed attempt that may succeed later (the network, WeCom busy) is `retry` and is followed by
+    attempt n+1 after a back-off; the last allowed attempt, or a refusal that no retry can mend, is
+    `failed`. `sent`, `recorded`, `skipped` and `failed` end the notification's tries on the channel.
+    """
 
     class Status(models.TextChoices):
         SENT = "sent", _("已发送")
         RECORDED = "recorded", _("未配置，仅记录")
+        RETRY = "retry", _("发送失败，将重试")
         FAILED = "failed", _("发送失败")
         SKIPPED = "skipped", _("无接收账号")
 
+    FINAL = frozenset({Status.SENT, Status.RECORDED, Status.FAILED, Status.SKIPPED})
+
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(max_length=32)
+    attempt = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=16, choices=Status.choices)
     payload = models.JSONField(default=dict)
     response = models.TextField(blank=True)
     attempted_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        ordering = ["notification", "channel", "attempt"]
         constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], name="one_delivery_per_channel")
+            # Two workers on the same attempt: the second insert fails, and it sends nothing more.
+            models.UniqueConstraint(
+                fields=["notification", "channel", "attempt"], name="one_delivery_per_attempt"
+            )
         ]
         verbose_name = _("外部推送")
         verbose_name_plural = _("外部推送")
 
     def __str__(self) -> str:
-        return f"{self.channel}:{self.status}"
+        return f"{self.channel}#{self.attempt}:{self.status}"

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
-from celery import shared_task
+from celery import Task, shared_task
 
-from rm_portal.notifications import services
+from rm_portal.notifications import delivery
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def notifications_deliver(notification_ids: list[int]) -> int:
-    return services.notifications_deliver(notification_ids=notification_ids)
+@shared_task(bind=True, acks_late=True, max_retries=delivery.MAX_ATTEMPTS)
+def notifications_deliver(self: Task, notification_ids: list[int]) -> int:
+    """One round of attempts; the notifications whose attempt may succeed later go round again."""
+    round_ = delivery.notifications_deliver(notification_ids=notification_ids)
+    if round_.retry:
+        raise self.retry(args=(round_.retry,), countdown=delivery.retry_delay(round_.attempt))
+    return round_.sent

@@ -1,8 +1,9 @@
 """The one access policy: which rows of a model a user may see.
 
 Every list, detail, page and export goes through `scope(user, queryset)`. Models
-register how they relate to people (`owner`) and branches (`branch`); the roles of
-DESIGN §2 then decide. A model that never registered is invisible to everybody,
+register how they relate to people (`owner`) and branches (`branch`); the roles
+then decide: an RM sees their own rows, a branch lead the branch's, the roles a policy names in
+`everything` all of them. A model that never registered is invisible to everybody,
 so forgetting to register fails closed.
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -46,9 +48,6 @@ class Policy:
     via: str | None = None
     also: Extra | None = None
     actor: Extra | None = None
-    # Rows granted one by one with django-guardian's view permission (a colleague covering
-    # for an RM on leave, say) are added to what the role rule gives.
-    object_grants: bool = False
 
 
 _POLICIES: dict[type[Model], Policy] = {}
@@ -66,6 +65,15 @@ def staff_of(user: User | AnonymousUser) -> Staff | None:
     except Staff.DoesNotExist:
         return None
     return staff if staff.active else None
+
+
+def staff_required(user: User | AnonymousUser) -> Staff:
+    """The active staff profile of someone behind a wall that demanded one (`IsActiveStaff`,
+    `staff_page`); 403 should the profile have gone inactive in between."""
+    staff = staff_of(user)
+    if staff is None:
+        raise PermissionDenied
+    return staff
 
 
 def role_of(user: User | AnonymousUser) -> str | None:
@@ -95,7 +103,9 @@ def _policy(model: type[Model]) -> tuple[Policy, str] | None:
     while policy is not None and policy.via:
         related = model._meta.get_field(policy.via).related_model
         prefix = f"{prefix}__{policy.via}" if prefix else policy.via
-        model = related  # type: ignore[assignment]
+        if not isinstance(related, type):
+            raise ImproperlyConfigured(f"{model.__name__}.{policy.via} is not a relation to follow")
+        model = related
         policy = _POLICIES.get(model)
     return (policy, prefix) if policy is not None else None
 
@@ -127,17 +137,9 @@ def scope(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
     if found is None or staff is None:
         return queryset.none()
     policy, prefix = found
-    rule = _rule(user, staff, policy)  # type: ignore[arg-type]
+    rule = _rule(staff.user, staff, policy)  # staff.user is `user`, now known to be signed in
     if rule is None:
         return queryset
-    if policy.object_grants:
-        from guardian.shortcuts import get_objects_for_user
-
-        meta = queryset.model._meta
-        granted = get_objects_for_user(
-            user, f"{meta.app_label}.view_{meta.model_name}", klass=queryset.model, accept_global_perms=False
-        )
-        rule |= Q(pk__in=granted.values("pk"))
     return queryset.filter(_prefixed(rule, prefix) if prefix else rule)
 
 
@@ -148,7 +150,7 @@ def actionable(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]
     if found is None or staff is None:
         return queryset.none()
     policy, prefix = found
-    rule = _actor_rule(user, staff, policy)  # type: ignore[arg-type]
+    rule = _actor_rule(staff.user, staff, policy)
     return scope(user, queryset).filter(_prefixed(rule, prefix) if prefix else rule)
 
 
@@ -162,6 +164,4 @@ def get_actionable_or_404(user: User | AnonymousUser, queryset: QuerySet[M], **l
     return get_object_or_404(actionable(user, queryset), **lookup)
 
 
-register(
-    Staff, Policy(owner="user", branch="branch", everything=frozenset({Role.HEAD_OFFICE}), object_grants=True)
-)
+register(Staff, Policy(owner="user", branch="branch", everything=frozenset({Role.HEAD_OFFICE})))

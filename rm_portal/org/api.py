@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -12,10 +13,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from rm_portal.api.inputs import validated
-from rm_portal.org.access import staff_of
+from rm_portal.core.errors import Invalid, NotAllowed
+from rm_portal.core.requests import AuthedRequest
+from rm_portal.org.access import staff_of, staff_required
 from rm_portal.org.models import Staff
-from rm_portal.org.serializers import MeOut
-from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set, token_issue, token_revoke
+from rm_portal.org.serializers import MeOut, TokenOut, WechatQrOut
+from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set
+from rm_portal.org.tokens import token_issue, token_revoke
 
 
 class TokenApi(APIView):
@@ -26,29 +30,29 @@ class TokenApi(APIView):
         username = serializers.CharField(max_length=150)
         password = serializers.CharField(max_length=128, trim_whitespace=False)
 
-    @extend_schema(request=Input, responses=inline_serializer("TokenOut", {"token": serializers.CharField()}))
+    @extend_schema(request=Input, responses=TokenOut)
     def post(self, request: Request) -> Response:
         data = validated(self.Input, request.data)
         # Axes needs the Django request: it flags a lockout on it, and its middleware answers 429.
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:
-            return Response({"detail": _("用户名或密码错误")}, status=status.HTTP_400_BAD_REQUEST)
+            raise Invalid(_("用户名或密码错误"))
         if staff_of(user) is None:
-            return Response({"detail": _("您的账号未开通客户经理工作台")}, status=status.HTTP_403_FORBIDDEN)
-        return Response({"token": token_issue(user=user).key})
+            raise NotAllowed(_("您的账号未开通客户经理工作台"))
+        return Response(TokenOut(token_issue(user=user)).data)
 
 
 class LogoutApi(APIView):
     @extend_schema(request=None, responses={204: None})
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthedRequest) -> Response:
         token_revoke(user=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class MeApi(APIView):
     @extend_schema(responses=MeOut)
-    def get(self, request: Request) -> Response:
-        return Response(MeOut(staff_of(request.user)).data)
+    def get(self, request: AuthedRequest) -> Response:
+        return Response(MeOut(staff_required(request.user)).data)
 
 
 def wechat_qr_response(staff: Staff | None) -> FileResponse:
@@ -74,22 +78,19 @@ class MeWechatQrApi(APIView):
 
     parser_classes = [MultiPartParser]
 
-    @extend_schema(responses={(200, "image/png"): bytes, 404: None})
-    def get(self, request: Request) -> FileResponse:
-        response = wechat_qr_response(staff_of(request.user))
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request: AuthedRequest) -> FileResponse:
+        response = wechat_qr_response(staff_required(request.user))
         response["Cache-Control"] = "private, no-cache"
         return response
 
-    @extend_schema(
-        request={"multipart/form-data": WechatQrIn},
-        responses=inline_serializer("WechatQrOut", {"wechat_qr": serializers.BooleanField()}),
-    )
-    def post(self, request: Request) -> Response:
+    @extend_schema(request={"multipart/form-data": WechatQrIn}, responses=WechatQrOut)
+    def post(self, request: AuthedRequest) -> Response:
         data = validated(WechatQrIn, request.data)
-        staff_wechat_qr_set(staff=staff_of(request.user), upload=data["image"])
-        return Response({"wechat_qr": True})
+        staff = staff_wechat_qr_set(staff=staff_required(request.user), upload=data["image"])
+        return Response(WechatQrOut(staff).data)
 
     @extend_schema(request=None, responses={204: None})
-    def delete(self, request: Request) -> Response:
-        staff_wechat_qr_clear(staff=staff_of(request.user))
+    def delete(self, request: AuthedRequest) -> Response:
+        staff_wechat_qr_clear(staff=staff_required(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)

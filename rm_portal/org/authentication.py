@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF tokens that lapse after TOKEN_TTL, and stop working when the person leaves."""
 
-    def authenticate_credentials(self, key: str):  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, Token]:
         user, token = super().authenticate_credentials(key)
         if timezone.now() - token.created > settings.TOKEN_TTL:
             token.delete()

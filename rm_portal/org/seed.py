@@ -1,6 +1,9 @@
-"""Demo branches and people of DESIGN §6. Idempotent: a second run changes nothing."""
+"""Demo branches and people: three branches, a lead for each of two, three RMs, head office,
+compliance and the chat gateway's account. Idempotent: a second run changes nothing."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django.contrib.auth.models import User
 
@@ -24,7 +27,8 @@ PEOPLE = [
 ]
 
 
-def seed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
+def seed(*, password: str, log: Callable[[str], object], small: bool = False) -> None:
+    """The same few people with `small` (the demo's logins are the same at every size)."""
     branches = {code: branch_upsert(code=code, name=name) for code, name in BRANCHES}
     head_office_group()
     created = 0

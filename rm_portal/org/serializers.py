@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from rest_framework import serializers
+from rest_framework.authtoken.models import Token
 
 from rm_portal.org.models import Branch, Staff
 
@@ -37,3 +38,18 @@ class MeOut(serializers.ModelSerializer[Staff]):
     class Meta:
         model = Staff
         fields = ["username", "display_name", "role", "branch", "employee_no", "title", "phone"]
+
+
+class TokenOut(serializers.Serializer[Token]):
+    """`{"token": "…"}`: send it back as `Authorization: Token …`."""
+
+    token = serializers.CharField(source="key")
+
+
+class WechatQrOut(serializers.Serializer[Staff]):
+    """Whether the person has a WeChat QR on their business card now."""
+
+    wechat_qr = serializers.SerializerMethodField()
+
+    def get_wechat_qr(self, staff: Staff) -> bool:
+        return bool(staff.wechat_qr)

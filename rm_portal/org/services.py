@@ -2,20 +2,18 @@ from __future__ import annotations
 
 import io
 
-from django.conf import settings
 from django.contrib.auth.models import Group, Permission, User
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import ValidationError
 
+from rm_portal.core.errors import Invalid
 from rm_portal.core.images import ImageRejected, image_decode, rejection_reason
 from rm_portal.org.models import Branch, Role, Staff
+from rm_portal.org.tokens import token_revoke
 
 HEAD_OFFICE_GROUP = "总行管理员"
 
@@ -70,22 +68,8 @@ def staff_deactivate(*, staff: Staff) -> Staff:
     staff.active = False
     staff.save(update_fields=["active", "updated_at"])
     User.objects.filter(pk=staff.user_id).update(is_active=False)
-    Token.objects.filter(user_id=staff.user_id).delete()
+    token_revoke(user=staff.user)
     return staff
-
-
-def token_issue(*, user: User) -> Token:
-    """Reuse a live token so several devices stay signed in; replace a lapsed one."""
-    token = Token.objects.filter(user=user).first()
-    if token and timezone.now() - token.created <= settings.TOKEN_TTL:
-        return token
-    if token:
-        token.delete()
-    return Token.objects.create(user=user)
-
-
-def token_revoke(*, user: User) -> None:
-    Token.objects.filter(user=user).delete()
 
 
 # --- WeChat QR on the business card ---------------------------------------------------------------
@@ -97,8 +81,8 @@ WECHAT_QR_MAX_PIXELS = 50_000_000
 WECHAT_QR_FORMATS = frozenset({"PNG", "JPEG", "WEBP", "GIF", "BMP"})
 
 
-def _qr_rejected(reason: str) -> ValidationError:
-    return ValidationError({"image": [reason]})
+def _qr_rejected(reason: str) -> Invalid:
+    return Invalid(fields={"image": reason})
 
 
 def wechat_qr_clean(upload: UploadedFile) -> bytes:

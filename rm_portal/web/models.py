@@ -1,1 +1,1 @@
-"""Models arrive with this app's issue; the app is registered so migrations and URLs have a home."""
+"""The page shell has no models; the app is registered so its templates, static files and URLs have a home."""

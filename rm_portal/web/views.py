@@ -4,22 +4,23 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.exceptions import ValidationError
 
+from rm_portal.core.errors import DomainError
 from rm_portal.core.models import Heartbeat
-from rm_portal.notifications.models import Notification
-from rm_portal.notifications.selectors import notification_list
+from rm_portal.core.requests import AuthedHttpRequest
+from rm_portal.notifications.selectors import notification_for, notification_list
 from rm_portal.notifications.services import notification_mark_read, notifications_mark_all_read
-from rm_portal.org.access import get_scoped_or_404, staff_of
+from rm_portal.org.access import staff_required
 from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set
 from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
 from rm_portal.web.today import cards_for
 
 
@@ -29,8 +30,8 @@ class LoginView(auth_views.LoginView):
 
 
 @staff_page()
-def today(request: HttpRequest) -> HttpResponse:
-    staff = staff_of(request.user)
+def today(request: AuthedHttpRequest) -> HttpResponse:
+    staff = staff_required(request.user)
     context = {
         "now": timezone.localtime(),
         "cards": cards_for(request.user, staff.role),
@@ -40,28 +41,28 @@ def today(request: HttpRequest) -> HttpResponse:
 
 
 @staff_page()
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthedHttpRequest) -> HttpResponse:
     items = notification_list(user=request.user)[:100]
     return render(request, "web/notifications.html", {"items": items})
 
 
 @staff_page()
 @require_POST
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_scoped_or_404(request.user, Notification.objects.all(), pk=pk)
+def notification_open(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    notification = notification_for(request.user, pk)
     notification_mark_read(notification=notification)
     return redirect(notification.link if notification.link.startswith("/") else "web:notifications")
 
 
 @staff_page()
 @require_POST
-def notifications_read_all(request: HttpRequest) -> HttpResponse:
+def notifications_read_all(request: AuthedHttpRequest) -> HttpResponse:
     notifications_mark_all_read(user=request.user)
     return redirect("web:notifications")
 
 
 @staff_page()
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "web/me.html", {"qr_form": WechatQrForm()})
 
 
@@ -76,15 +77,14 @@ class WechatQrForm(forms.Form):
 
 @staff_page()
 @require_POST
-def me_wechat_qr(request: HttpRequest) -> HttpResponse:
+def me_wechat_qr(request: AuthedHttpRequest) -> HttpResponse:
     """Upload (or replace) the caller's own WeChat QR; a plain multipart form, no JS needed."""
     form = WechatQrForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            staff_wechat_qr_set(staff=staff_of(request.user), upload=form.cleaned_data["image"])
-        except ValidationError as exc:
-            for error in exc.detail.get("image", []) if isinstance(exc.detail, dict) else exc.detail:
-                form.add_error("image", str(error))
+            staff_wechat_qr_set(staff=staff_required(request.user), upload=form.cleaned_data["image"])
+        except DomainError as error:
+            show_error(request, error, form)
         else:
             messages.success(request, _("微信二维码已更新，客户打开您分享的链接即可看到"))
             return redirect("web:me")
@@ -93,17 +93,17 @@ def me_wechat_qr(request: HttpRequest) -> HttpResponse:
 
 @staff_page()
 @require_POST
-def me_wechat_qr_remove(request: HttpRequest) -> HttpResponse:
-    staff_wechat_qr_clear(staff=staff_of(request.user))
+def me_wechat_qr_remove(request: AuthedHttpRequest) -> HttpResponse:
+    staff_wechat_qr_clear(staff=staff_required(request.user))
     messages.success(request, _("微信二维码已删除"))
     return redirect("web:me")
 
 
 @staff_page()
 @require_GET
-def me_wechat_qr_image(request: HttpRequest) -> HttpResponse:
+def me_wechat_qr_image(request: AuthedHttpRequest) -> FileResponse:
     """One's own QR for the preview on 我的; there is no id in the URL, so nobody else's can be asked for."""
-    response = wechat_qr_response(staff_of(request.user))
+    response = wechat_qr_response(staff_required(request.user))
     response["Cache-Control"] = "private, no-cache"
     return response
 

@@ -35,13 +35,24 @@ def test_env_helpers_read_and_reject(monkeypatch, tmp_path):
     assert env_str("X_SECRET") == "from-a-file"
 
 
-def settings_in_subprocess(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def settings_in_subprocess(
+    env: dict[str, str],
+    *,
+    prepare: bool = True,
+    show: str = "s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL",
+) -> subprocess.CompletedProcess[str]:
+    """Load the settings in a fresh process, after `prepare_embedded()` as every entry point does
+    (manage.py, wsgi, Celery, pytest), or without it."""
     clean = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL"))
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "RM_", "PORT", "HOST"))
     }
     code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='rm_portal.settings'; django.setup(); "
-        "from django.conf import settings as s; print(s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL)"
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='rm_portal.settings'; "
+        + ("from rm_portal.bootstrap import prepare_embedded; prepare_embedded(); " if prepare else "")
+        + "django.setup(); "
+        f"from django.conf import settings as s; print({show})"
     )
     return subprocess.run(
         [sys.executable, "-c", code],
@@ -58,6 +69,57 @@ def test_the_embedded_default_needs_no_variable(tmp_path):
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == ["django.db.backends.sqlite3", "filesystem://"]
     assert (tmp_path / "secret_key").exists()
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0  # readable by its owner only
+    assert all((tmp_path / "broker" / sub).is_dir() for sub in ("queue", "processed", "control"))
+
+
+def test_loading_the_settings_writes_no_file(tmp_path):
+    var = tmp_path / "var"
+    run = settings_in_subprocess(
+        {"RM_VAR_DIR": str(var), "DJANGO_SECRET_KEY": "a-long-enough-secret-key"}, prepare=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert not var.exists()
+
+
+def test_embedded_without_its_generated_key_says_what_to_run(tmp_path):
+    run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path)}, prepare=False)
+    assert run.returncode != 0
+    assert "ImproperlyConfigured" in run.stderr
+    assert "manage.py migrate" in run.stderr and "DJANGO_SECRET_KEY" in run.stderr
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_prepare_embedded_keeps_the_key_it_made(tmp_path, monkeypatch):
+    from rm_portal.bootstrap import prepare_embedded
+
+    monkeypatch.setenv("RM_VAR_DIR", str(tmp_path))
+    for name in ("DATABASE_URL", "DJANGO_SECRET_KEY", "RM_BROKER_DIR", "STATIC_ROOT"):
+        monkeypatch.delenv(name, raising=False)
+    prepare_embedded()
+    key = (tmp_path / "secret_key").read_text()
+    prepare_embedded()
+    assert (tmp_path / "secret_key").read_text() == key and len(key) >= 50
+
+
+@pytest.mark.parametrize("port", ["abc", "0", "70000"])
+def test_a_malformed_port_stops_start_up_naming_port(tmp_path, port):
+    run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path), "PORT": port})
+    assert run.returncode != 0
+    assert "ImproperlyConfigured" in run.stderr and f"PORT={port}" in run.stderr.replace("'", "")
+
+
+def test_serve_binds_where_host_and_port_say(tmp_path, settings):
+    from django.core.management import load_command_class
+
+    run = settings_in_subprocess(
+        {"RM_VAR_DIR": str(tmp_path), "PORT": "8123", "HOST": "192.0.2.1"}, show="s.SERVE_HOST, s.SERVE_PORT"
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["192.0.2.1", "8123"]
+    settings.SERVE_HOST, settings.SERVE_PORT = "192.0.2.1", 8123
+    options = load_command_class("rm_portal.core", "serve").create_parser("manage.py", "serve").parse_args([])
+    assert (options.host, options.port) == ("192.0.2.1", 8123)
 
 
 def test_scaled_settings_come_from_database_url_and_redis_url(tmp_path):

@@ -7,8 +7,9 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from rm_portal.notifications.delivery import MAX_ATTEMPTS, notifications_deliver, retry_delay
 from rm_portal.notifications.models import Delivery, Notification
-from rm_portal.notifications.services import notifications_deliver, notify
+from rm_portal.notifications.services import notify
 
 
 def test_my_notifications_newest_first_and_nobody_elses(api, rm01a, rm01b):
@@ -69,6 +70,7 @@ class FakeWeCom(BaseHTTPRequestHandler):
 
     calls: list[tuple[str, dict]] = []
     send_errcode = 0
+    failing_sends = 0  # this many sends answer HTTP 503 before WeCom "recovers"
 
     def do_GET(self) -> None:
         query = parse_qs(urlparse(self.path).query)
@@ -80,6 +82,10 @@ class FakeWeCom(BaseHTTPRequestHandler):
         body = json.loads(self.rfile.read(length))
         token = parse_qs(urlparse(self.path).query)["access_token"][0]
         FakeWeCom.calls.append(("send", {"token": token, **body}))
+        if FakeWeCom.failing_sends:
+            FakeWeCom.failing_sends -= 1
+            self.send_error(503, "Service Unavailable")
+            return
         self._answer(
             {"errcode": FakeWeCom.send_errcode, "errmsg": "ok" if not FakeWeCom.send_errcode else "bad"}
         )
@@ -100,6 +106,7 @@ class FakeWeCom(BaseHTTPRequestHandler):
 def wecom(settings):  # type: ignore[no-untyped-def]
     FakeWeCom.calls = []
     FakeWeCom.send_errcode = 0
+    FakeWeCom.failing_sends = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeWeCom)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -111,8 +118,8 @@ def wecom(settings):  # type: ignore[no-untyped-def]
 
 def test_configured_wecom_sends_an_application_message_once(rm01a, wecom):
     (notification,) = notify(recipients=[rm01a], kind="checklist", title="晨会提醒")
-    assert notifications_deliver(notification_ids=[notification.pk]) == 1
-    assert notifications_deliver(notification_ids=[notification.pk]) == 0  # a retry sends nothing twice
+    assert notifications_deliver(notification_ids=[notification.pk]).sent == 1
+    assert notifications_deliver(notification_ids=[notification.pk]).sent == 0  # a rerun sends nothing twice
     kinds = [kind for kind, _ in wecom.calls]
     assert kinds == ["gettoken", "send"]
     sent = wecom.calls[1][1]
@@ -131,13 +138,77 @@ def test_the_access_token_is_reused_between_sends(rm01a, rm01b, wecom):
     assert [kind for kind, _ in wecom.calls] == ["gettoken", "send", "send"]
 
 
-def test_a_wecom_error_is_recorded_as_failed(rm01a, wecom):
-    wecom.send_errcode = 81013
+def test_a_wecom_refusal_is_recorded_as_failed_and_not_retried(rm01a, wecom):
+    wecom.send_errcode = 81013  # the recipient is outside the application's range: no retry helps
     (notification,) = notify(recipients=[rm01a], kind="checklist", title="晨会提醒")
-    notifications_deliver(notification_ids=[notification.pk])
+    assert notifications_deliver(notification_ids=[notification.pk]).retry == []
     delivery = Delivery.objects.get(notification=notification)
     assert delivery.status == Delivery.Status.FAILED
     assert "81013" in delivery.response
+    notifications_deliver(notification_ids=[notification.pk])
+    assert Delivery.objects.filter(notification=notification).count() == 1
+
+
+@pytest.fixture
+def retries_run_inline():  # type: ignore[no-untyped-def]
+    """Eager tasks that retry the way a worker does: Celery re-applies an eager task on `retry()`
+    (at once, without the back-off) unless eager errors propagate, so propagation is off here."""
+    from rm_portal.celery import app
+
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = True
+
+
+def attempts(notification: Notification) -> list[tuple[int, str]]:
+    return list(
+        Delivery.objects.filter(notification=notification)
+        .order_by("attempt")
+        .values_list("attempt", "status")
+    )
+
+
+def test_a_failed_send_is_recorded_and_retried_until_it_goes_through(
+    rm01a, wecom, django_capture_on_commit_callbacks, retries_run_inline
+):
+    wecom.failing_sends = 2
+    # The real path: notify enqueues the task on commit; the task retries while an attempt may
+    # still succeed.
+    with django_capture_on_commit_callbacks(execute=True):
+        (notification,) = notify(recipients=[rm01a], kind="checklist", title="晨会提醒")
+    assert attempts(notification) == [(1, "retry"), (2, "retry"), (3, "sent")]
+    assert "503" in Delivery.objects.get(notification=notification, attempt=1).response
+    assert [kind for kind, _ in wecom.calls] == ["gettoken", "send", "send", "send"]
+
+
+def test_delivery_gives_up_after_the_last_attempt_and_says_so(
+    rm01a, wecom, django_capture_on_commit_callbacks, retries_run_inline, caplog
+):
+    wecom.failing_sends = 100
+    with django_capture_on_commit_callbacks(execute=True):
+        (notification,) = notify(recipients=[rm01a], kind="checklist", title="晨会提醒")
+    assert attempts(notification) == [(n, "retry") for n in range(1, MAX_ATTEMPTS)] + [
+        (MAX_ATTEMPTS, "failed")
+    ]
+    assert "failed for good" in caplog.text
+    # The end is the end: a later run of the task sends nothing more.
+    assert notifications_deliver(notification_ids=[notification.pk]).sent == 0
+    assert len(attempts(notification)) == MAX_ATTEMPTS
+
+
+def test_an_unreachable_wecom_is_retried_too(rm01a, settings):
+    settings.WECOM_API_BASE = "http://127.0.0.1:9"  # the discard port: connection refused
+    settings.WECOM_CORP_ID, settings.WECOM_SECRET, settings.WECOM_AGENT_ID = "corp", "secret", "1000002"
+    settings.WECOM_TIMEOUT_SECONDS = 2
+    (notification,) = notify(recipients=[rm01a], kind="checklist", title="晨会提醒")
+    assert notifications_deliver(notification_ids=[notification.pk]).retry == [notification.pk]
+    assert attempts(notification) == [(1, "retry")]
+
+
+def test_retries_back_off_and_stay_bounded():
+    delays = [retry_delay(attempt) for attempt in range(1, 12)]
+    assert delays[:4] == [30, 60, 120, 240]
+    assert delays == sorted(delays) and max(delays) == 3600
 
 
 def test_someone_without_a_wecom_account_is_skipped(rm01a, wecom):

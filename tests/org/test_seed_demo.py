@@ -44,3 +44,33 @@ def test_seed_demo_refuses_a_short_password(db):
     with pytest.raises(CommandError):
         call_command("seed_demo", "--password", "short")
     assert User.objects.count() == 0
+
+
+def test_small_is_passed_to_the_seeders_that_take_it(db, monkeypatch):
+    from types import SimpleNamespace
+
+    from rm_portal.org.management.commands import seed_demo
+
+    calls: list[tuple[str, dict]] = []
+
+    def sized(*, password: str, log, small: bool = False) -> None:  # type: ignore[no-untyped-def]
+        calls.append(("sized", {"small": small}))
+
+    def fixed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
+        calls.append(("fixed", {}))
+
+    monkeypatch.setattr(
+        seed_demo, "seeders", lambda: [SimpleNamespace(seed=sized), SimpleNamespace(seed=fixed)]
+    )
+    call_command("seed_demo", "--small", "--password", "demo-pass-123")
+    assert calls == [("sized", {"small": True}), ("fixed", {})]
+    calls.clear()
+    call_command("seed_demo", "--password", "demo-pass-123")
+    assert calls == [("sized", {"small": False}), ("fixed", {})]
+
+
+def test_the_org_demo_is_the_same_people_when_small(db):
+    from rm_portal.org.seed import seed
+
+    seed(password="demo-pass-123", log=lambda line: None, small=True)
+    assert User.objects.count() == 8

@@ -7,7 +7,6 @@ Redis when REDIS_URL is set, in which case beat runs as its own process).
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -26,8 +25,8 @@ class Command(BaseCommand):
     help = "Serve the app, the API, the background worker and the scheduler."
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=settings.SERVE_PORT, help="default: PORT, else 8000")
+        parser.add_argument("--host", default=settings.SERVE_HOST, help="default: HOST, else 127.0.0.1")
         parser.add_argument("--web-workers", type=int, default=2)
 
     def handle(self, *args: object, port: int, host: str, web_workers: int, **options: object) -> None:
