@@ -50,10 +50,6 @@ class IngestOut(serializers.Serializer[Any]):
     errors = ItemErrorOut(many=True)  # type: ignore[assignment]
 
 
-class JobAcceptedOut(serializers.Serializer[Any]):
-    job = serializers.IntegerField(source="pk", help_text="follow it at /api/v1/jobs/{job}/")
-
-
 class SpanOut(serializers.Serializer[Any]):
     start = serializers.IntegerField()
     end = serializers.IntegerField()

@@ -25,7 +25,6 @@ METHODS = ("get", "post", "put", "patch", "delete")
 checked_operations: set[tuple[str, str]] = set()
 
 
-
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     GENERATOR_STATS.reset()

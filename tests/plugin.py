@@ -1,9 +1,9 @@
 """Loaded with `-p tests.plugin` (pyproject's addopts), before pytest-django sets Django up.
 
-It prepares var/ the way manage.py does (settings only read; they write nothing). Under pytest-xdist each worker process gets its own file broker and its own Redis database;
-pytest-django already gives each its own test database. Without this, two workers would take
-each other's Celery tasks, clear each other's cache and
-overwrite each other's media."""
+It prepares var/ the way manage.py does (settings only read; they write nothing). Under
+pytest-xdist each worker process gets its own var dir (cache, media, key), file broker and Redis
+database; pytest-django already gives each its own test database. Without this, two workers
+would take each other's Celery tasks, clear each other's cache and overwrite each other's media."""
 
 from __future__ import annotations
 

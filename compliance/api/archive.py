@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from compliance.api.common import IsRMOrGateway, SearchIn, search_filters
 from compliance.models import Message, SearchAudit
 from compliance.selectors import SearchFilters, audit_list, conversation_for, message_search
-from compliance.serializers import AuditOut, IngestOut, JobAcceptedOut, LegalHoldOut, MessageOut
+from compliance.serializers import AuditOut, IngestOut, LegalHoldOut, MessageOut
 from compliance.services.audit import search_audit_create
 from compliance.services.conversations import conversation_legal_hold_set
 from compliance.services.ingestion import IngestResult, messages_submit
@@ -30,6 +30,7 @@ from rm_portal.api.inputs import validated
 from rm_portal.api.permissions import IsCompliance
 from rm_portal.core.csv_export import csv_lines
 from rm_portal.core.requests import AuthedRequest
+from rm_portal.core.serializers import JobAcceptedOut
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)

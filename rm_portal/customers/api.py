@@ -16,13 +16,13 @@ from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsHeadOffice, read_all_write, roles
 from rm_portal.core.errors import TooLarge
 from rm_portal.core.requests import AuthedRequest
+from rm_portal.core.serializers import JobAcceptedOut
 from rm_portal.customers import selectors
 from rm_portal.customers.models import PortraitAccess, Segment
 from rm_portal.customers.serializers import (
     CustomerRowOut,
     HandoverOut,
     IdentityOut,
-    ImportJobOut,
     PortraitOut,
     SegmentOut,
     TagOut,
@@ -111,7 +111,7 @@ class CustomerImportApi(APIView):
         file = serializers.FileField()
         as_of = serializers.DateField(required=False)
 
-    @extend_schema(request=Input, responses={202: ImportJobOut})
+    @extend_schema(request=Input, responses={202: JobAcceptedOut})
     def post(self, request: AuthedRequest) -> Response:
         # Refuse a huge body before reading it: the size the client declares is enough.
         declared = request.META.get("CONTENT_LENGTH") or "0"
@@ -119,7 +119,7 @@ class CustomerImportApi(APIView):
             raise TooLarge(_("文件过大（上限 %(mb)s MB）") % {"mb": max_import_bytes() // (1024 * 1024)})
         data = validated(self.Input, request.data)
         job = customers_import_upload(by=request.user, upload=data["file"], as_of=data.get("as_of"))
-        return Response(ImportJobOut(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(JobAcceptedOut(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class TagListApi(APIView):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from rm_portal.core.models import Job
 from rm_portal.customers import selectors
 from rm_portal.customers.masking import mask_id_number, mask_phone
 from rm_portal.customers.models import Customer, CustomerTag, Holding, Segment, TagDefinition, TimelineEvent
@@ -105,16 +104,6 @@ class SegmentOut(serializers.ModelSerializer[Segment]):
     class Meta:
         model = Segment
         fields = ["code", "name", "match", "description", "tags"]
-
-
-class ImportJobOut(serializers.ModelSerializer[Job]):
-    """The queued import's job: poll `/api/v1/jobs/{job}/` for progress and row errors."""
-
-    job = serializers.IntegerField(source="pk")
-
-    class Meta:
-        model = Job
-        fields = ["job"]
 
 
 class HandoverOut(serializers.Serializer[dict[str, object]]):

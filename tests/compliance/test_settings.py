@@ -19,6 +19,7 @@ def compliance_settings(env: dict[str, str], tmp_path: Path) -> subprocess.Compl
         if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "COMPLIANCE_"))
     }
     code = (
+        "from rm_portal.bootstrap import prepare_embedded; prepare_embedded(); "
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='rm_portal.settings'; django.setup(); "
         "from django.conf import settings as s; "
         "print(s.COMPLIANCE_RETENTION_YEARS, s.COMPLIANCE_SYNC_BATCH, repr(s.COMPLIANCE_WECOM_TOKEN), "
