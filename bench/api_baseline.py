@@ -56,7 +56,7 @@ def main() -> None:
         with gunicorn(env, workers=args.workers) as port:
             headers = {"Authorization": f"Token {api_token(port, 'rm01a')}"}
 
-            def me(rng, client, i):  # type: ignore[no-untyped-def]
+            def me(rng, client, i):
                 return "GET", "/api/v1/me/", None, headers
 
             hammer(port, args.clients, min(400, args.requests), me)  # warm-up

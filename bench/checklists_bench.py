@@ -65,7 +65,7 @@ def people(staff: int, branches: int) -> None:
     )
 
 
-def measured(label: str, func, rows: list):  # type: ignore[no-untyped-def]
+def measured(label: str, func, rows: list):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

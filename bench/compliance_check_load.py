@@ -41,7 +41,7 @@ def main() -> None:
                 "Content-Type": "application/json",
             }
 
-            def check(rng, client, i):  # type: ignore[no-untyped-def]
+            def check(rng, client, i):
                 body = json.dumps({"text": rng.choice(TEXTS)}).encode()
                 return "POST", "/api/v1/compliance/check/", body, headers
 

@@ -210,7 +210,7 @@ def main() -> None:
     client.get(f"/api/v1/customers/{numbers[0]}/")
     counted: list[str] = []
 
-    def count(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
+    def count(execute, sql, params, many, context):
         counted.append(sql)
         return execute(sql, params, many, context)
 

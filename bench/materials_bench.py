@@ -140,7 +140,7 @@ def batch(user_ids: list[int], material_id: int, processes: int) -> float:
     return len(user_ids) / (time.perf_counter() - started)
 
 
-def models_f_plus_one():  # type: ignore[no-untyped-def]
+def models_f_plus_one():
     from django.db.models import F
 
     return F("version") + 1
@@ -149,7 +149,7 @@ def models_f_plus_one():  # type: ignore[no-untyped-def]
 def landing_load(port: int, tokens: list[str], clients: int, total: int, *, fresh: bool) -> LoadResult:
     """fresh: every request a new visitor (a view is written); else each client one returning visitor."""
 
-    def landing(rng, client, i):  # type: ignore[no-untyped-def]
+    def landing(rng, client, i):
         token = rng.choice(tokens) if fresh else tokens[client % len(tokens)]
         visitor = f"{client}-{i}-{rng.random()}" if fresh else str(client)
         return (

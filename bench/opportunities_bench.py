@@ -198,7 +198,7 @@ def main() -> None:
     context = RuleContext.load()
     rules = sorted(OpportunityRule.objects.filter(active=True), key=lambda r: (-r.priority, r.code))
 
-    def mark_became(node, positions):  # type: ignore[no-untyped-def]
+    def mark_became(node, positions):
         if isinstance(node, BoolOp):
             return BoolOp(node.op, tuple(mark_became(i, positions) for i in node.items))
         if isinstance(node, Not):

@@ -24,7 +24,7 @@ def need(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache_and_language(settings):  # type: ignore[no-untyped-def]
+def _clean_cache_and_language(settings):
     from django.core.cache import cache
     from django.utils import translation
 
@@ -35,56 +35,56 @@ def _clean_cache_and_language(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def b01(db):  # type: ignore[no-untyped-def]
+def b01(db):
     return BranchFactory(code="B01", name="城东支行")
 
 
 @pytest.fixture
-def b02(db):  # type: ignore[no-untyped-def]
+def b02(db):
     return BranchFactory(code="B02", name="城西支行")
 
 
 @pytest.fixture
-def hq(db):  # type: ignore[no-untyped-def]
+def hq(db):
     return BranchFactory(code="HQ", name="总行营业部")
 
 
-def _staff(username: str, role: Role, branch, name: str) -> Staff:  # type: ignore[no-untyped-def]
+def _staff(username: str, role: Role, branch, name: str) -> Staff:
     return StaffFactory(user__username=username, role=role, branch=branch, name=name)
 
 
 @pytest.fixture
-def rm01a(b01):  # type: ignore[no-untyped-def]
+def rm01a(b01):
     return _staff("rm01a", Role.RM, b01, "张晓明").user
 
 
 @pytest.fixture
-def rm01b(b01):  # type: ignore[no-untyped-def]
+def rm01b(b01):
     return _staff("rm01b", Role.RM, b01, "陈静").user
 
 
 @pytest.fixture
-def rm02a(b02):  # type: ignore[no-untyped-def]
+def rm02a(b02):
     return _staff("rm02a", Role.RM, b02, "刘洋").user
 
 
 @pytest.fixture
-def lead01(b01):  # type: ignore[no-untyped-def]
+def lead01(b01):
     return _staff("lead01", Role.BRANCH_LEAD, b01, "李主任").user
 
 
 @pytest.fixture
-def lead02(b02):  # type: ignore[no-untyped-def]
+def lead02(b02):
     return _staff("lead02", Role.BRANCH_LEAD, b02, "王主任").user
 
 
 @pytest.fixture
-def hq_admin(hq):  # type: ignore[no-untyped-def]
+def hq_admin(hq):
     return _staff("hq_admin", Role.HEAD_OFFICE, hq, "周总行").user
 
 
 @pytest.fixture
-def compliance(hq):  # type: ignore[no-untyped-def]
+def compliance(hq):
     return _staff("compliance", Role.COMPLIANCE, hq, "赵合规").user
 
 
@@ -96,7 +96,7 @@ def password() -> str:
 class CheckedClient(APIClient):
     """An API client whose every response under /api/v1/ must be one the OpenAPI document describes."""
 
-    def request(self, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, **kwargs):
         response = super().request(**kwargs)
         path = kwargs.get("PATH_INFO", "")
         if path.startswith("/api/v1/"):
@@ -113,7 +113,7 @@ def anon() -> APIClient:
 def api() -> Callable[..., APIClient]:
     """`api(user)`: a client that authenticates the way a phone app does, with a real token."""
 
-    def make(user=None) -> APIClient:  # type: ignore[no-untyped-def]
+    def make(user=None) -> APIClient:
         client = CheckedClient()
         if user is not None:
             client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user).key}")
@@ -123,7 +123,7 @@ def api() -> Callable[..., APIClient]:
 
 
 @pytest.fixture(autouse=True)
-def _celery_eager():  # type: ignore[no-untyped-def]
+def _celery_eager():
     """Unit tests run tasks in-process; tests marked `worker` start a real worker instead."""
     from rm_portal.celery import app
 
@@ -135,7 +135,7 @@ def _celery_eager():  # type: ignore[no-untyped-def]
 _MARKED = ("browser", "worker", "postgres", "redis")
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """Say plainly which of the environment-dependent parts ran, so CI output shows it."""
     from django.conf import settings as django_settings
 
@@ -167,13 +167,13 @@ def _unchecked_operations() -> list[tuple[str, str]]:
     return sorted(set(operations()) - checked_operations, key=lambda op: (op[1], op[0]))
 
 
-def pytest_testnodedown(node, error):  # type: ignore[no-untyped-def]
+def pytest_testnodedown(node, error):
     """xdist: the controller collects which operations each worker process checked."""
     for method, path in node.workeroutput.get("openapi_checked", []):
         checked_operations.add((method, path))
 
 
-def pytest_sessionfinish(session, exitstatus):  # type: ignore[no-untyped-def]
+def pytest_sessionfinish(session, exitstatus):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: report to the controller
         workeroutput["openapi_checked"] = sorted(checked_operations)

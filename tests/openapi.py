@@ -106,7 +106,7 @@ def conforms(schema: dict[str, Any], value: object, where: str = "$") -> None:
     ), f"{where}={value!r} is not {kind}"
     if kind == "array":
         assert "items" in schema, f"{where}: an array without documented items"
-        for index, item in enumerate(value):  # type: ignore[arg-type]
+        for index, item in enumerate(value):
             conforms(schema["items"], item, f"{where}[{index}]")
     if kind == "object":
         assert isinstance(value, dict)

@@ -39,7 +39,7 @@ def pytest_load_initial_conftests(
     return (yield)
 
 
-def pytest_configure(config):  # type: ignore[no-untyped-def]
+def pytest_configure(config):
     # PBKDF2's 1,000,000 rounds are the point in production and pure waste in a test: every
     # factory user, login and seeded demo account would pay them.
     from django.conf import settings

@@ -23,7 +23,7 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     path = chromium_path()
     need(path is not None, "Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -43,7 +43,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def phone(browser, live_server):  # type: ignore[no-untyped-def]
+def phone(browser, live_server):
     """A new phone-sized page; `phone.shot(name)` saves a screenshot under tests/artifacts/."""
     context = browser.new_context(
         viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN"
@@ -57,13 +57,13 @@ def phone(browser, live_server):  # type: ignore[no-untyped-def]
         page.screenshot(path=str(target), full_page=True)
         return target
 
-    page.shot = shot  # type: ignore[attr-defined]
-    page.base = live_server.url  # type: ignore[attr-defined]
+    page.shot = shot
+    page.base = live_server.url
     yield page
     context.close()
 
 
-def login(page, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+def login(page, username: str, password: str) -> None:
     page.goto(f"{page.base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)

@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def morning_today(settings, tmp_path, rm01a, lead01):  # type: ignore[no-untyped-def]
+def morning_today(settings, tmp_path, rm01a, lead01):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Open all day, every day, so the test does not depend on the hour it runs at.
     template = services.template_save(

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def book(b01, b02, rm01a, rm02a):  # type: ignore[no-untyped-def]
+def book(b01, b02, rm01a, rm02a):
     indicators()
     tag_create(code="hnw", name="高净值", category="资产", rule="aum >= 1000000")
     tag_create(code="td_due", name="定期到期", category="到期", rule="td_maturing_days <= 7")

@@ -13,7 +13,7 @@ from rm_portal.org.models import Role
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is not what these tests are about; the fixtures create many people.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -45,7 +45,7 @@ def photo_upload(data: bytes | None = None) -> ContentFile:
 
 
 @pytest.fixture
-def morning(db, b01, b02):  # type: ignore[no-untyped-def]
+def morning(db, b01, b02):
     """The 07:30 morning meeting on workdays, for RMs of every branch."""
     return services.template_save(
         name="晨会",
@@ -65,7 +65,7 @@ DAY = datetime(2026, 11, 24).date()
 
 
 @pytest.fixture
-def runs(morning, rm01a, rm01b, rm02a, lead01, lead02):  # type: ignore[no-untyped-def]
+def runs(morning, rm01a, rm01b, rm02a, lead01, lead02):
     services.runs_generate(template=morning, on=DAY)
     return {run.assignee.username: run for run in ChecklistRun.objects.select_related("assignee")}
 

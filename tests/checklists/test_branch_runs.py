@@ -37,17 +37,17 @@ def safety_template(**over: object) -> ChecklistTemplate:
 
 
 @pytest.fixture
-def safety(db, b01, b02):  # type: ignore[no-untyped-def]
+def safety(db, b01, b02):
     return safety_template()
 
 
 @pytest.fixture
-def branch_runs(safety, rm01a, rm01b, rm02a, lead01, lead02):  # type: ignore[no-untyped-def]
+def branch_runs(safety, rm01a, rm01b, rm02a, lead01, lead02):
     services.runs_generate(template=safety, on=DAY)
     return {run.branch.code: run for run in ChecklistRun.objects.select_related("branch")}
 
 
-def complete_url(item) -> str:  # type: ignore[no-untyped-def]
+def complete_url(item) -> str:
     return f"/api/v1/checklists/items/{item.pk}/complete/"
 
 

@@ -11,7 +11,7 @@ from tests.checklists.conftest import complete_all, jpeg
 ON_DAY = time_machine.travel("2026-11-24 07:35 +0800", tick=False)
 
 
-def signed_in(client, user):  # type: ignore[no-untyped-def]
+def signed_in(client, user):
     client.force_login(user)
     return client
 

@@ -74,11 +74,11 @@ def test_more_than_the_size_cap_is_refused():
 # --- Through the API ---------------------------------------------------------------------------
 
 
-def _photo_item(run) -> RunItem:  # type: ignore[no-untyped-def]
+def _photo_item(run) -> RunItem:
     return run.items.get(requires_photo=True)
 
 
-def _upload(data: bytes, name: str = "IMG_0001.jpg"):  # type: ignore[no-untyped-def]
+def _upload(data: bytes, name: str = "IMG_0001.jpg"):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="image/jpeg")

@@ -160,7 +160,7 @@ def test_the_tick_task_runs_the_service(morning, rm01a):
     assert result["generated"] == 1
 
 
-def _csv(text: str):  # type: ignore[no-untyped-def]
+def _csv(text: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("holidays.csv", text.encode("utf-8-sig"), content_type="text/csv")

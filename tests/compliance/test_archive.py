@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def archived(rm01a, rm02a):  # type: ignore[no-untyped-def]
+def archived(rm01a, rm02a):
     items = [item("rm01a", f"第{i}条") for i in range(4)] + [item("rm02a", "别的会话")]
     result = messages_ingest(items=items, by=rm01a, gateway=True)
     assert result.stored == 5

@@ -20,7 +20,7 @@ URL = "/api/v1/compliance/messages/"
 
 
 @pytest.fixture
-def gateway(hq):  # type: ignore[no-untyped-def]
+def gateway(hq):
     return StaffFactory(user__username="gateway", role=Role.GATEWAY, branch=hq, name="网关").user
 
 
@@ -145,7 +145,7 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 @pytest.fixture
-def wecom_conf(settings):  # type: ignore[no-untyped-def]
+def wecom_conf(settings):
     settings.COMPLIANCE_WECOM_TOKEN = "tok"
     settings.COMPLIANCE_WECOM_AES_KEY = AES_KEY
     settings.COMPLIANCE_WECOM_CORP_ID = "ww123"
@@ -231,7 +231,7 @@ def test_a_batch_that_breaks_fails_its_job_on_the_last_attempt_only(gateway, rm0
         job = batches.ingest_batch_enqueue(items=[item("rm01a", "x")], by=gateway)
     batch_id = IngestBatch.objects.get(job=job).pk
 
-    def broken(**kwargs):  # type: ignore[no-untyped-def]
+    def broken(**kwargs):
         raise RuntimeError("database went away")
 
     monkeypatch.setattr(batches, "messages_ingest", broken)

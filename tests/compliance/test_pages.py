@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def signed_in(client, password):  # type: ignore[no-untyped-def]
-    def login(user):  # type: ignore[no-untyped-def]
+def signed_in(client, password):
+    def login(user):
         client.force_login(user)
         return client
 

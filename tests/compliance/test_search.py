@@ -18,7 +18,7 @@ URL = "/api/v1/compliance/messages/"
 
 
 @pytest.fixture
-def archive(rm01a, rm01b, rm02a, b01):  # type: ignore[no-untyped-def]
+def archive(rm01a, rm01b, rm02a, b01):
     demo_terms()
     customer = CustomerFactory(cust_no="C0001", branch=b01, owner=rm01a)
     items = [
@@ -33,7 +33,7 @@ def archive(rm01a, rm01b, rm02a, b01):  # type: ignore[no-untyped-def]
     return customer
 
 
-def contents(response) -> list[str]:  # type: ignore[no-untyped-def]
+def contents(response) -> list[str]:
     assert response.status_code == 200, response.content[:300]
     return sorted(m["content"] for m in response.json()["results"])
 

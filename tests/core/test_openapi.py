@@ -1,6 +1,7 @@
 """The OpenAPI document at /api/schema/ is complete and clean: drf-spectacular generates it without a
 single error or warning (an error means a view was left out of the document), it validates against
-the OpenAPI 3 meta-schema, and every endpoint of the public contract (docs/api.md) is in it with its method."""
+the OpenAPI 3 meta-schema, and every endpoint of the public contract (docs/api.md) is in it with its
+method."""
 
 from __future__ import annotations
 
@@ -62,16 +63,16 @@ def generated() -> tuple[dict, list[str], list[str]]:
         GENERATOR_STATS.reset()
 
 
-def test_schema_generates_without_errors_or_warnings(generated):  # type: ignore[no-untyped-def]
+def test_schema_generates_without_errors_or_warnings(generated):
     _, warnings, errors = generated
     assert {"errors": errors, "warnings": warnings} == {"errors": [], "warnings": []}
 
 
-def test_schema_is_valid_openapi(generated):  # type: ignore[no-untyped-def]
+def test_schema_is_valid_openapi(generated):
     validate_schema(generated[0])
 
 
-def test_operation_ids_are_unique(generated):  # type: ignore[no-untyped-def]
+def test_operation_ids_are_unique(generated):
     ids = [
         op["operationId"]
         for item in generated[0]["paths"].values()
@@ -84,7 +85,7 @@ def test_operation_ids_are_unique(generated):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize(
     ("method", "path"), CONTRACT_ENDPOINTS, ids=[f"{m} {p}" for m, p in CONTRACT_ENDPOINTS]
 )
-def test_every_design_endpoint_is_documented(generated, method, path):  # type: ignore[no-untyped-def]
+def test_every_design_endpoint_is_documented(generated, method, path):
     paths = generated[0]["paths"]
     assert path in paths, f"{path} is missing from the schema"
     operation = paths[path].get(method)
@@ -92,7 +93,7 @@ def test_every_design_endpoint_is_documented(generated, method, path):  # type: 
     assert operation["responses"], f"{method.upper()} {path} documents no response"
 
 
-def test_schema_is_served(client):  # type: ignore[no-untyped-def]
+def test_schema_is_served(client):
     r = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert r.status_code == 200
     assert "/api/v1/opportunities/{id}/complete/" in r.json()["paths"]

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True), pytes
 
 
 @pytest.fixture
-def worker():  # type: ignore[no-untyped-def]
+def worker():
     from rm_portal.celery import app
 
     app.conf.task_always_eager = False
@@ -59,7 +59,7 @@ def worker():  # type: ignore[no-untyped-def]
     print(output[-4000:])
 
 
-def wait_for(predicate, seconds: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, seconds: float = 60.0) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():

@@ -6,16 +6,16 @@ from rest_framework.views import APIView
 
 
 class Failing(APIView):
-    def get(self, request):  # type: ignore[no-untyped-def]
+    def get(self, request):
         raise RuntimeError("a bug nobody foresaw")
 
 
-def failing_plain(request):  # type: ignore[no-untyped-def]
+def failing_plain(request):
     raise RuntimeError("a bug outside DRF")
 
 
 class Echo(APIView):
-    def post(self, request):  # type: ignore[no-untyped-def]
+    def post(self, request):
         return Response({"keys": sorted(request.data.keys())})
 
 

@@ -22,7 +22,7 @@ def indicators() -> None:
         )
 
 
-def customer(cust_no: str, owner, branch, values: dict | None = None, **fields) -> Customer:  # type: ignore[no-untyped-def]
+def customer(cust_no: str, owner, branch, values: dict | None = None, **fields) -> Customer:
     fields.setdefault("name", f"客户{cust_no}")
     made = Customer.objects.create(cust_no=cust_no, owner=owner, branch=branch, **fields)
     if values is not None:

@@ -5,7 +5,7 @@ from rm_portal.customers.services import timeline_record
 from rm_portal.org.access import scope
 
 
-def make(cust_no: str, owner, branch) -> Customer:  # type: ignore[no-untyped-def]
+def make(cust_no: str, owner, branch) -> Customer:
     return Customer.objects.create(cust_no=cust_no, name=f"客户{cust_no}", branch=branch, owner=owner)
 
 
@@ -15,7 +15,7 @@ def test_customers_follow_the_one_policy(rm01a, rm01b, rm02a, lead01, hq_admin, 
     make("C3", rm02a, b02)
     make("C4", None, b01)  # nobody owns it yet: the branch lead sees it
 
-    def seen(user) -> set[str]:  # type: ignore[no-untyped-def]
+    def seen(user) -> set[str]:
         return set(scope(user, Customer.objects.all()).values_list("cust_no", flat=True))
 
     assert seen(rm01a) == {"C1"}

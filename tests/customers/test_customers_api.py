@@ -13,7 +13,7 @@ from tests.customers.factories import customer, indicators
 
 
 @pytest.fixture
-def world(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
+def world(b01, b02, rm01a, rm01b, rm02a):
     indicators()
     hnw = TagDefinition.objects.create(code="hnw", name="高净值", category="资产", rule="aum >= 1000000")
     payroll = TagDefinition.objects.create(
@@ -51,7 +51,7 @@ def world(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
     return {"mine": mine, "mine2": mine2, "colleague": colleague, "other": other, "unowned": unowned}
 
 
-def numbers(response) -> list[str]:  # type: ignore[no-untyped-def]
+def numbers(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [row["cust_no"] for row in response.json()["results"]]
 

@@ -19,7 +19,7 @@ from tests.opportunities.factories import rule
 
 
 @pytest.fixture
-def book(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
+def book(b01, b02, rm01a, rm01b, rm02a):
     indicators()
     for n in range(5):
         customer(f"A{n}", rm01a, b01)
@@ -46,7 +46,7 @@ def nothing_moved(leaver: User) -> None:
     assert User.objects.get(pk=leaver.pk).is_active
 
 
-def post(client, username: str, to: str):  # type: ignore[no-untyped-def]
+def post(client, username: str, to: str):
     return client.post(f"/api/v1/staff/{username}/handover/", {"to": to}, format="json")
 
 
@@ -84,7 +84,7 @@ def test_handover_runs_other_apps_movers_in_the_same_transaction(api, book, lead
 
     saved = handover.movers()
 
-    def failing(leaver, successor):  # type: ignore[no-untyped-def]
+    def failing(leaver, successor):
         raise RuntimeError("the opportunities app could not move")
 
     register_mover("zz_failing", failing)

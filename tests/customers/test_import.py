@@ -23,7 +23,7 @@ GOOD = (
 
 
 @pytest.fixture
-def setup(b01, b02, rm01a, rm01b, rm02a, hq_admin):  # type: ignore[no-untyped-def]
+def setup(b01, b02, rm01a, rm01b, rm02a, hq_admin):
     indicators()
 
 

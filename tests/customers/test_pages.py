@@ -21,7 +21,7 @@ from tests.customers.factories import customer, indicators
 
 
 @pytest.fixture
-def world(b01, b02, rm01a, rm01b, rm02a):  # type: ignore[no-untyped-def]
+def world(b01, b02, rm01a, rm01b, rm02a):
     indicators()
     hnw = TagDefinition.objects.create(code="hnw", name="高净值", category="资产", rule="aum >= 1000000")
     mine = customer(

@@ -168,7 +168,7 @@ RULES = [
 
 
 @pytest.fixture
-def table(b01, rm01a):  # type: ignore[no-untyped-def]
+def table(b01, rm01a):
     indicators()
     return {no: customer(no, rm01a, b01, values) for no, values in ROWS.items()}
 

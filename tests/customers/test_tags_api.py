@@ -9,7 +9,7 @@ from tests.customers.factories import customer, indicators
 
 
 @pytest.fixture
-def known(b01, rm01a):  # type: ignore[no-untyped-def]
+def known(b01, rm01a):
     indicators()
     customer("A1", rm01a, b01, {"aum": 2_000_000})
     customer("A2", rm01a, b01, {"aum": 10})
@@ -107,7 +107,7 @@ def test_the_admin_form_checks_the_rule(known):
 
 
 @pytest.fixture
-def admin_client_(client, django_user_model):  # type: ignore[no-untyped-def]
+def admin_client_(client, django_user_model):
     client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "x-pass-1"))
     return client
 

@@ -4,7 +4,7 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media(settings, tmp_path):
     """Uploads and cached posters go to a fresh directory per test."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {

@@ -34,17 +34,17 @@ def png_upload(name: str = "bg.png", width: int = 1080, height: int = 1920) -> S
     return SimpleUploadedFile(name, png_bytes(width, height), content_type="image/png")
 
 
-def published(**overrides) -> dict:  # type: ignore[no-untyped-def]
+def published(**overrides) -> dict:
     return {"publish_from": timezone.now() - timedelta(days=1), **overrides}
 
 
 def script(
     by, title: str = "开门红存款话术", body: str = "{customer_name}您好，我是{branch}的{rm_name}。", **kw
-):  # type: ignore[no-untyped-def]
+):
     return material_create(by=by, kind=Kind.SCRIPT, title=title, body=body, **published(**kw))
 
 
-def product(by, risk_level: str = "R3", marketing_category: str = "wealth", **kw) -> Material:  # type: ignore[no-untyped-def]
+def product(by, risk_level: str = "R3", marketing_category: str = "wealth", **kw) -> Material:
     return material_create(
         by=by,
         kind=Kind.PRODUCT,
@@ -56,7 +56,7 @@ def product(by, risk_level: str = "R3", marketing_category: str = "wealth", **kw
     )
 
 
-def poster(by, **kw) -> Material:  # type: ignore[no-untyped-def]
+def poster(by, **kw) -> Material:
     return material_create(
         by=by,
         kind=Kind.POSTER,
@@ -68,7 +68,7 @@ def poster(by, **kw) -> Material:  # type: ignore[no-untyped-def]
     )
 
 
-def customer(owner, cust_no: str = "C0001", risk_rating: str = "C3", consents=None) -> Customer:  # type: ignore[no-untyped-def]
+def customer(owner, cust_no: str = "C0001", risk_rating: str = "C3", consents=None) -> Customer:
     staff = owner.staff
     return Customer.objects.create(
         cust_no=cust_no,

@@ -15,13 +15,13 @@ from tests.materials.factories import customer, product, script
 pytestmark = pytest.mark.django_db
 
 
-def make_share(api, rm, material, **body) -> str:  # type: ignore[no-untyped-def]
+def make_share(api, rm, material, **body) -> str:
     r = api(rm).post(f"/api/v1/materials/{material.pk}/share/", body, format="json")
     assert r.status_code == 201, r.json()
     return r.json()["token"]
 
 
-def visit(token: str, ip: str = "10.0.0.1", ua: str = "Mozilla/5.0 (iPhone) MicroMessenger"):  # type: ignore[no-untyped-def]
+def visit(token: str, ip: str = "10.0.0.1", ua: str = "Mozilla/5.0 (iPhone) MicroMessenger"):
     return Client(REMOTE_ADDR=ip, HTTP_USER_AGENT=ua).get(f"/s/{token}")
 
 

@@ -19,12 +19,12 @@ from tests.org.test_wechat_qr import png_with_text
 pytestmark = pytest.mark.django_db
 
 
-def with_qr(user) -> Staff:  # type: ignore[no-untyped-def]
+def with_qr(user) -> Staff:
     staff = Staff.objects.get(user=user)
     return staff_wechat_qr_set(staff=staff, upload=SimpleUploadedFile("qr.png", png_with_text()))
 
 
-def fetch_qr(token: str):  # type: ignore[no-untyped-def]
+def fetch_qr(token: str):
     return Client().get(f"/s/{token}/wechat-qr")
 
 

@@ -12,8 +12,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def browser_of():  # type: ignore[no-untyped-def]
-    def make(user) -> Client:  # type: ignore[no-untyped-def]
+def browser_of():
+    def make(user) -> Client:
         client = Client()
         client.force_login(user)
         return client

@@ -23,7 +23,7 @@ def decode(png: bytes) -> list[str]:
     return [result.text for result in zxingcpp.read_barcodes(image)]
 
 
-def glyph(font, char: str) -> bytes:  # type: ignore[no-untyped-def]
+def glyph(font, char: str) -> bytes:
     image = Image.new("L", (100, 100), 0)
     ImageDraw.Draw(image).text((0, 0), char, font=font, fill=255)
     return image.tobytes()
@@ -38,11 +38,11 @@ def font_available() -> bool:
 
 
 @pytest.fixture
-def renders(monkeypatch):  # type: ignore[no-untyped-def]
+def renders(monkeypatch):
     calls: list[str] = []
     real = posters.poster_render
 
-    def counting(**kwargs):  # type: ignore[no-untyped-def]
+    def counting(**kwargs):
         calls.append(kwargs["card"].name)
         return real(**kwargs)
 
@@ -50,7 +50,7 @@ def renders(monkeypatch):  # type: ignore[no-untyped-def]
     return calls
 
 
-def get_poster(client, material):  # type: ignore[no-untyped-def]
+def get_poster(client, material):
     return client.get(f"/api/v1/materials/{material.pk}/poster.png")
 
 

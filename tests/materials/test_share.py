@@ -9,7 +9,7 @@ from tests.materials.factories import customer, product, script
 pytestmark = pytest.mark.django_db
 
 
-def share(client, material, **body):  # type: ignore[no-untyped-def]
+def share(client, material, **body):
     return client.post(f"/api/v1/materials/{material.pk}/share/", body, format="json")
 
 

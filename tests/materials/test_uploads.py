@@ -25,7 +25,7 @@ def bomb_png(width: int = 30_000, height: int = 30_000) -> bytes:
     return bytes(data)
 
 
-def post(client, **files):  # type: ignore[no-untyped-def]
+def post(client, **files):
     return client.post(URL, {"kind": "news", "title": "资讯", **files}, format="multipart")
 
 

@@ -103,7 +103,7 @@ class FakeWeCom(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def wecom(settings):  # type: ignore[no-untyped-def]
+def wecom(settings):
     FakeWeCom.calls = []
     FakeWeCom.send_errcode = 0
     FakeWeCom.failing_sends = 0
@@ -150,7 +150,7 @@ def test_a_wecom_refusal_is_recorded_as_failed_and_not_retried(rm01a, wecom):
 
 
 @pytest.fixture
-def retries_run_inline():  # type: ignore[no-untyped-def]
+def retries_run_inline():
     """Eager tasks that retry the way a worker does: Celery re-applies an eager task on `retry()`
     (at once, without the back-off) unless eager errors propagate, so propagation is off here."""
     from rm_portal.celery import app

@@ -10,12 +10,12 @@ from rm_portal.org.access import get_scoped_or_404, scope
 from rm_portal.org.models import Staff
 
 
-def names(user) -> set[str]:  # type: ignore[no-untyped-def]
+def names(user) -> set[str]:
     return set(scope(user, Staff.objects.all()).values_list("user__username", flat=True))
 
 
 @pytest.fixture
-def everyone(rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):  # type: ignore[no-untyped-def]
+def everyone(rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):
     return None
 
 
@@ -48,10 +48,10 @@ def test_a_model_that_never_registered_is_invisible_to_all(everyone, hq_admin):
 class SaysYesToEveryObject:
     """An authentication backend granting every object permission to everybody."""
 
-    def authenticate(self, request, **credentials):  # type: ignore[no-untyped-def]
+    def authenticate(self, request, **credentials):
         return None
 
-    def has_perm(self, user_obj, perm, obj=None) -> bool:  # type: ignore[no-untyped-def]
+    def has_perm(self, user_obj, perm, obj=None) -> bool:
         return obj is not None
 
 

@@ -12,7 +12,7 @@ from rm_portal.org.tokens import token_issue
 
 
 @pytest.fixture
-def superuser_client(client, db):  # type: ignore[no-untyped-def]
+def superuser_client(client, db):
     client.force_login(User.objects.create_superuser("root", password="root-pass-123"))
     return client
 

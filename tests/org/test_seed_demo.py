@@ -53,10 +53,10 @@ def test_small_is_passed_to_the_seeders_that_take_it(db, monkeypatch):
 
     calls: list[tuple[str, dict]] = []
 
-    def sized(*, password: str, log, small: bool = False) -> None:  # type: ignore[no-untyped-def]
+    def sized(*, password: str, log, small: bool = False) -> None:
         calls.append(("sized", {"small": small}))
 
-    def fixed(*, password: str, log) -> None:  # type: ignore[no-untyped-def]
+    def fixed(*, password: str, log) -> None:
         calls.append(("fixed", {}))
 
     monkeypatch.setattr(

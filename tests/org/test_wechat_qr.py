@@ -20,7 +20,7 @@ URL = "/api/v1/me/wechat-qr/"
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     settings.STORAGES = {
         **settings.STORAGES,
@@ -69,7 +69,7 @@ def stored_files(root: Path) -> list[Path]:
     return sorted(folder.iterdir()) if folder.exists() else []
 
 
-def staff_of(user) -> Staff:  # type: ignore[no-untyped-def]
+def staff_of(user) -> Staff:
     return Staff.objects.get(user=user)
 
 
