@@ -76,7 +76,6 @@ def test_head_office_dashboard_on_a_phone_with_the_demo_history(phone, settings,
     from django.core.management import call_command
 
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", "--password", "demo-password-1")
     login(phone, "hq_admin", "demo-password-1")
     phone.wait_for_url(f"{phone.base}/")

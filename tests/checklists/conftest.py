@@ -16,7 +16,6 @@ from rm_portal.org.models import Role
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is not what these tests are about; the fixtures create many people.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def jpeg(

@@ -6,7 +6,6 @@ from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, RunAudi
 
 
 def test_seed_demo_builds_two_weeks_of_history_and_is_idempotent(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     call_command("seed_demo", "--password", "demo-password-1")
     counts = (ChecklistTemplate.objects.count(), ChecklistRun.objects.count(), RunItem.objects.count())
     assert counts[0] == 4 and counts[1] > 40
@@ -35,7 +34,6 @@ def test_a_small_seed_has_three_days_of_the_same_shapes(db, settings):
     from rm_portal.checklists.clock import local_today
     from rm_portal.org import seed as org_seed
 
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     lines: list[str] = []
     org_seed.seed(password="demo-password-1", log=lines.append)
     checklists_seed.seed(password="demo-password-1", log=lines.append, small=True)

@@ -158,3 +158,13 @@ def test_a_malformed_variable_stops_start_up(tmp_path):
     run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path), "DJANGO_DEBUG": "sometimes"})
     assert run.returncode != 0
     assert "DJANGO_DEBUG" in run.stderr
+
+
+def test_the_product_hashes_passwords_with_pbkdf2_whatever_the_tests_use(tmp_path):
+    # The test plugin swaps in a fast hasher; the settings a deployment loads must not.
+    run = settings_in_subprocess(
+        {"RM_VAR_DIR": str(tmp_path)},
+        show="__import__('django.contrib.auth.hashers', fromlist=['x']).get_hasher().algorithm",
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "pbkdf2_sha256"

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_fills_the_kit_once(api):
-    call_command("seed_demo", "--password", "demo-pass-123")
+    call_command("seed_demo", "--password", "demo-pass-123", "--small")
     counts = {
         kind: Material.objects.filter(kind=kind).count() for kind in ("script", "product", "news", "poster")
     }
@@ -19,7 +19,7 @@ def test_seed_demo_fills_the_kit_once(api):
     assert PosterLayout.objects.filter(width=1080, height=1920).count() == 2
     assert not Material.objects.filter(kind="product", risk_level="").exists()
     before = list(Material.objects.values_list("id", "version"))
-    call_command("seed_demo", "--password", "demo-pass-123")
+    call_command("seed_demo", "--password", "demo-pass-123", "--small")
     assert list(Material.objects.values_list("id", "version")) == before
 
     need(font_available(), "fonts-noto-cjk is not installed")

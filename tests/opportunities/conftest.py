@@ -6,12 +6,6 @@ from rm_portal.customers.services.tags import tag_create, tags_recompute
 from tests.customers.factories import customer, indicators
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """These tests create many people; real PBKDF2 rounds are tested in tests/org."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(b01, b02, rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):
     """Indicators, two tags, and customers of every kind of owner:

@@ -33,9 +33,9 @@ def test_seed_demo_creates_the_demo_people_of_the_design(db):
 
 
 def test_seed_demo_twice_changes_nothing(db):
-    call_command("seed_demo", "--password", "demo-pass-123")
+    call_command("seed_demo", "--password", "demo-pass-123", "--small")
     before = snapshot()
-    call_command("seed_demo", "--password", "demo-pass-123")
+    call_command("seed_demo", "--password", "demo-pass-123", "--small")
     assert snapshot() == before
     assert User.objects.count() == 8
 
