@@ -18,3 +18,12 @@ def validated(serializer_class: type[serializers.Serializer], data: Any, **kwarg
         raise serializers.ValidationError({key: [_("未知字段")] for key in unknown})
     serializer.is_valid(raise_exception=True)
     return dict(serializer.validated_data)
+
+
+def query(serializer_class: type[serializers.Serializer], params: Any) -> dict[str, Any]:
+    """Query parameters through a serializer: a bad value is a 400 naming the parameter
+    (`{"date": ["…"]}`). Parameters the serializer does not name are left alone: `page`,
+    `page_size` and a client's cache buster ride along with every list."""
+    serializer = serializer_class(data=params)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

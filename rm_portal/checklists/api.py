@@ -11,7 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rm_portal.api.inputs import validated
+from rm_portal.api.inputs import query, validated
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.checklists import selectors, services
 from rm_portal.checklists.clock import local_today
@@ -23,7 +23,6 @@ from rm_portal.checklists.inputs import (
     RangeQuery,
     RunAuditIn,
     TemplateIn,
-    query,
 )
 from rm_portal.checklists.models import ChecklistRun, Holiday
 from rm_portal.checklists.rules import ASSIGNABLE

@@ -155,10 +155,3 @@ class RangeQuery(serializers.Serializer[dict[str, Any]]):
         if (until - since).days > MAX_RANGE_DAYS:
             raise serializers.ValidationError({"since": [_("时间范围最多一年")]})
         return {**attrs, "since": since, "until": until}
-
-
-def query(serializer_class: type[serializers.Serializer[dict[str, Any]]], params: Any) -> dict[str, Any]:
-    """Parsed query parameters; a bad one answers 400 naming it (`{"date": ["…"]}`)."""
-    serializer = serializer_class(data=params)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)

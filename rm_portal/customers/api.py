@@ -11,7 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rm_portal.api.inputs import validated
+from rm_portal.api.inputs import query, validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsHeadOffice, read_all_write, roles
 from rm_portal.core.errors import TooLarge
@@ -65,9 +65,7 @@ class CustomerListApi(APIView):
         responses=CustomerRowOut(many=True),
     )
     def get(self, request: AuthedRequest) -> Response:
-        query = CustomerListQuery(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = query.validated_data
+        params = query(CustomerListQuery, request.query_params)
         customers = selectors.customer_list(
             user=request.user,
             q=params.get("q", "").strip(),

@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rm_portal.api.inputs import validated
+from rm_portal.api.inputs import query, validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.core.requests import AuthedRequest
@@ -32,14 +32,6 @@ from rm_portal.org.models import Role
 Workers = roles(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 Leads = roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 Assignees = roles(Role.RM, Role.BRANCH_LEAD)
-
-
-def query(serializer_class: type[serializers.Serializer[Any]], request: AuthedRequest) -> dict[str, Any]:
-    """Query parameters through a serializer: a bad value is a 400 naming the parameter. Unknown
-    parameters are left alone (`page`, `page_size` and cache busters ride along)."""
-    serializer = serializer_class(data=request.query_params)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 class RuleFieldsIn(serializers.Serializer[Any]):
@@ -144,7 +136,7 @@ class LeaderboardApi(APIView):
 
     @extend_schema(parameters=[LeaderboardQuery], responses=LeaderboardOut)
     def get(self, request: AuthedRequest) -> Response:
-        wanted = query(LeaderboardQuery, request)
+        wanted = query(LeaderboardQuery, request.query_params)
         board = selectors.leaderboard(
             user=request.user, scope_name=wanted["scope"], branch_code=wanted.get("branch", "")
         )
@@ -165,7 +157,7 @@ class OpportunityListApi(APIView):
         responses=OpportunityOut(many=True),
     )
     def get(self, request: AuthedRequest) -> Response:
-        wanted = query(OpportunityListQuery, request)
+        wanted = query(OpportunityListQuery, request.query_params)
         paginator = Pagination()
         page = paginator.paginate_queryset(
             selectors.opportunity_list(user=request.user, status=wanted["status"]), request, view=self
