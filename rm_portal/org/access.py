@@ -130,28 +130,30 @@ def _actor_rule(user: User, staff: Staff, policy: Policy) -> Q:
     return Q(**{policy.owner: user.pk}) if policy.owner else NOTHING
 
 
-def scope(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
-    """The rows of `queryset` the user may see. Every list, detail, page and export goes through it."""
+def _filtered(
+    user: User | AnonymousUser, queryset: QuerySet[M], rule_of: Callable[[User, Staff, Policy], Q | None]
+) -> QuerySet[M]:
+    """`queryset` narrowed by one of the policy's rules; nothing for the anonymous, the inactive
+    and models that never registered."""
     found = _policy(queryset.model)
     staff = staff_of(user)
     if found is None or staff is None:
         return queryset.none()
     policy, prefix = found
-    rule = _rule(staff.user, staff, policy)  # staff.user is `user`, now known to be signed in
+    rule = rule_of(staff.user, staff, policy)  # staff.user is `user`, now known to be signed in
     if rule is None:
         return queryset
     return queryset.filter(_prefixed(rule, prefix) if prefix else rule)
 
 
+def scope(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
+    """The rows of `queryset` the user may see. Every list, detail, page and export goes through it."""
+    return _filtered(user, queryset, _rule)
+
+
 def actionable(user: User | AnonymousUser, queryset: QuerySet[M]) -> QuerySet[M]:
     """The rows the user may act on as the doer: within what they see, and theirs to work."""
-    found = _policy(queryset.model)
-    staff = staff_of(user)
-    if found is None or staff is None:
-        return queryset.none()
-    policy, prefix = found
-    rule = _actor_rule(staff.user, staff, policy)
-    return scope(user, queryset).filter(_prefixed(rule, prefix) if prefix else rule)
+    return _filtered(user, scope(user, queryset), _actor_rule)
 
 
 def get_scoped_or_404(user: User | AnonymousUser, queryset: QuerySet[M], **lookup: object) -> M:
