@@ -339,6 +339,9 @@ else:
     CELERY_TASK_IGNORE_RESULT = True
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 HEARTBEAT_SECONDS = env_int("HEARTBEAT_SECONDS", 60, minimum=1)
+# A queued or running job untouched this long has lost its worker: the sweeper resumes or fails it.
+JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 30, minimum=1)
+JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 3, minimum=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # apps add theirs in <app>/schedules.py (see rm_portal/celery.py)
 
 # --- Notifications ----------------------------------------------------------------------------

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -22,6 +23,10 @@ class Job(models.Model):
     errors = models.JSONField(default=list, blank=True)
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moved on every state change and progress report: a queued or running job whose touch is old
+    # has lost its worker (killed, or its message lost with the broker) and is swept.
+    touched_at = models.DateTimeField(default=timezone.now, db_index=True)
+    resumes = models.PositiveSmallIntegerField(default=0)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -13,3 +13,8 @@ def heartbeat() -> int:
 @shared_task(acks_late=True, max_retries=3)
 def job_selfcheck(job_id: int) -> None:
     services.job_selfcheck_run(job_id=job_id)
+
+
+@shared_task(acks_late=True)
+def jobs_sweep() -> dict[str, int]:
+    return services.jobs_sweep()
