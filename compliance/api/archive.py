@@ -128,6 +128,7 @@ EXPORT_HEADER = [
     "content",
     "hits",
     "hash",
+    "source",
 ]
 
 
@@ -147,6 +148,7 @@ def _csv_rows(messages: Iterator[Message]) -> Iterator[str]:
                 m.content,
                 ";".join(h["term"] for h in alert.hits) if alert else "",
                 m.hash,
+                m.source,
             ]
 
     return csv_lines(EXPORT_HEADER, rows())

@@ -189,10 +189,12 @@ def _copies(groups: dict[Key, list[Item]]) -> dict[tuple[str, str], list[Copy]]:
     for channel, ids in by_channel.items():
         for offset in range(0, len(ids), 500):
             rows = Message.objects.filter(channel=channel, external_id__in=ids[offset : offset + 500])
-            for external_id, *fields in rows.values_list(
+            for external_id, conversation_id, source, direction, content, sent_at in rows.values_list(
                 "external_id", "conversation_id", "source", "direction", "content", "sent_at"
             ):
-                copies[(channel, external_id)].append(Copy(*fields))
+                copies[(channel, external_id)].append(
+                    Copy(conversation_id, source, direction, content, sent_at)
+                )
     return copies
 
 
