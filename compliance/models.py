@@ -156,6 +156,11 @@ class Direction(models.TextChoices):
     OUT = "out", _("客户经理发送")
 
 
+class Source(models.TextChoices):
+    GATEWAY = "gateway", _("会话网关")
+    RM = "rm", _("客户经理上传")
+
+
 class Message(AppendOnlyModel):
     conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="messages")
     channel = models.CharField(_("渠道"), max_length=16, choices=Channel.choices)
@@ -170,14 +175,26 @@ class Message(AppendOnlyModel):
     seq = models.PositiveIntegerField()
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    # Who delivered this copy. The gateway's copy is the record; an RM's own upload of the same
+    # (channel, external_id) is kept beside it, never instead of it (docs/compliance.md).
+    source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.GATEWAY)
 
     class Meta:
         ordering = ["conversation_id", "seq"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="message_once_per_channel"),
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=models.Q(source="gateway"),
+                name="message_gateway_copy_once",
+            ),
+            models.UniqueConstraint(
+                fields=["conversation", "channel", "external_id"],
+                condition=models.Q(source="rm"),
+                name="message_rm_copy_once_per_conversation",
+            ),
             models.UniqueConstraint(fields=["conversation", "seq"], name="message_seq_per_conversation"),
         ]
-        indexes = [models.Index(fields=["sent_at", "id"])]
+        indexes = [models.Index(fields=["sent_at", "id"]), models.Index(fields=["channel", "external_id"])]
         verbose_name = _("存档消息")
         verbose_name_plural = _("存档消息")
 

@@ -80,9 +80,11 @@ class MessageOut(serializers.ModelSerializer[Message]):
             "received_at",
             "seq",
             "hash",
+            "source",
             "hits",
             "highlight",
         ]
+        # source: "gateway" (the record) or "rm" (an RM's own upload, kept beside the gateway's copy)
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="the customer's cust_no"))
     def get_customer(self, obj: Message) -> str | None:

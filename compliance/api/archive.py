@@ -38,6 +38,9 @@ class AsParsed(serializers.Field):
     """Any JSON value, untouched: each message is validated item by item by the service, so a bad
     one is reported with its index instead of failing the whole batch."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(allow_null=True, **kwargs)  # a null item is that item's error, not the batch's
+
     def to_internal_value(self, data: Any) -> Any:
         return data
 
@@ -125,6 +128,7 @@ EXPORT_HEADER = [
     "content",
     "hits",
     "hash",
+    "source",
 ]
 
 
@@ -144,6 +148,7 @@ def _csv_rows(messages: Iterator[Message]) -> Iterator[str]:
                 m.content,
                 ";".join(h["term"] for h in alert.hits) if alert else "",
                 m.hash,
+                m.source,
             ]
 
     return csv_lines(EXPORT_HEADER, rows())

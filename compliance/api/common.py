@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from compliance.selectors import SearchFilters
+from rm_portal.api.fields import BankDateField
 from rm_portal.api.inputs import validated
 from rm_portal.org.access import role_of
 from rm_portal.org.models import Role
@@ -43,14 +44,17 @@ class TermsPermission(BasePermission):
 
 
 class IsRMOrGateway(BasePermission):
-    """The archive. Upload: an RM (their own) or the gateway; search: RM, branch lead, compliance."""
+    """The archive. Upload: an RM (their own) or the gateway; search: RM, branch lead, compliance.
+    Each wall says which of the two was refused."""
 
     message = "您的角色无权上传会话存档"
 
     def has_permission(self, request: Request, view: APIView) -> bool:
         role = role_of(request.user)
         if request.method == "POST":
+            self.message = _("您的角色无权上传会话存档")
             return role in (Role.RM, Role.GATEWAY)
+        self.message = _("您的角色无权检索会话存档")
         return role in (Role.RM, Role.BRANCH_LEAD, Role.COMPLIANCE)
 
 
@@ -72,8 +76,8 @@ class SearchIn(serializers.Serializer[Any]):
     rm = serializers.CharField(max_length=150, required=False, allow_blank=True, help_text="RM username")
     customer = serializers.CharField(max_length=32, required=False, allow_blank=True, help_text="cust_no")
     branch = serializers.CharField(max_length=16, required=False, allow_blank=True, help_text="branch code")
-    since = serializers.DateField(required=False, allow_null=True)
-    until = serializers.DateField(required=False, allow_null=True, help_text="inclusive")
+    since = BankDateField(required=False, allow_null=True)
+    until = BankDateField(required=False, allow_null=True, help_text="inclusive, 2000-01-01 … 2099-12-31")
     category = serializers.CharField(max_length=32, required=False, allow_blank=True)
     has_hits = serializers.BooleanField(required=False, allow_null=True, default=None)
 

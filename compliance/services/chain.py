@@ -31,20 +31,24 @@ def message_hash(
     sent_at: datetime,
     received_at: datetime,
     prev_hash: str,
+    source: str = "gateway",
 ) -> str:
+    fields: list[object] = [
+        conversation_id,
+        seq,
+        channel,
+        external_id,
+        direction,
+        content_type,
+        content,
+        sent_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        received_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        prev_hash,
+    ]
+    if source != "gateway":  # an RM's own upload; the gateway's rows hash as they always have
+        fields.append(source)
     canonical = json.dumps(
-        [
-            conversation_id,
-            seq,
-            channel,
-            external_id,
-            direction,
-            content_type,
-            content,
-            sent_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            received_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            prev_hash,
-        ],
+        fields,
         ensure_ascii=False,
         separators=(",", ":"),
     )
@@ -63,6 +67,7 @@ def hash_of(message: Message) -> str:
         sent_at=message.sent_at,
         received_at=message.received_at,
         prev_hash=message.prev_hash,
+        source=message.source,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from compliance.matching import Hit, compact
-from compliance.models import Conversation, Direction, Message
+from compliance.models import Conversation, Direction, Message, Severity, Source
 from compliance.services.alerts import alerts_create_for
 from compliance.services.chain import GENESIS, message_hash
 from compliance.services.items import Item, ItemError, item_parse
@@ -27,7 +28,7 @@ from compliance.services.lexicon import current_lexicon
 from rm_portal.core.errors import NotAllowed
 from rm_portal.core.models import Job
 from rm_portal.customers.models import Customer
-from rm_portal.org.access import role_of
+from rm_portal.org.access import role_of, scope
 from rm_portal.org.models import Role, Staff
 
 
@@ -59,34 +60,51 @@ def messages_push(*, items: Sequence[object]) -> IngestResult:
     return messages_ingest(items=items, by=gateway, gateway=True)
 
 
-def messages_ingest(*, items: Sequence[object], by: User, gateway: bool) -> IngestResult:
-    """Store the valid messages of a batch, report the invalid ones by index, skip duplicates.
-
-    An RM may only archive their own messages; the gateway (and the signed WeCom callback) any RM's.
-    """
-    result = IngestResult()
-    now = timezone.now()
+def items_parse(
+    *, items: Sequence[object], by: User, gateway: bool, now: datetime
+) -> tuple[list[Item], list[dict[str, Any]]]:
+    """Each item checked on its own (no database): the parsed ones and the refused ones by index.
+    What this returns holds only checked strings, so it can be stored for the worker."""
     parsed: list[Item] = []
+    errors: list[dict[str, Any]] = []
     for index, raw in enumerate(items):
         try:
             item = item_parse(index, raw, now=now)
         except ItemError as error:
-            result.errors.append({"index": index, "detail": str(error)})
+            errors.append({"index": index, "detail": str(error)})
             continue
         if not gateway and item.rm != by.username:
-            result.errors.append({"index": index, "detail": "rm: 只能上传本人的会话"})
+            errors.append({"index": index, "detail": "rm: 只能上传本人的会话"})
             continue
         parsed.append(item)
+    return parsed, errors
 
+
+def messages_ingest(*, items: Sequence[object], by: User, gateway: bool) -> IngestResult:
+    """Store the valid messages of a batch, report the invalid ones by index, skip duplicates.
+
+    An RM may only archive their own messages, with their own customers; the gateway (and the
+    signed WeCom callback) any RM's.
+    """
+    parsed, errors = items_parse(items=items, by=by, gateway=gateway, now=timezone.now())
+    result = items_store(parsed=parsed, by=by, gateway=gateway)
+    result.errors = sorted([*errors, *result.errors], key=lambda e: int(e["index"]))
+    return result
+
+
+def items_store(*, parsed: Sequence[Item], by: User, gateway: bool) -> IngestResult:
+    """Archive parsed items: the checks that need the database (the RM, the customer), then the
+    append under the chain-head locks."""
+    result = IngestResult()
     rms = {
         s.user.username: s
         for s in Staff.objects.select_related("user").filter(
             user__username__in={i.rm for i in parsed}, role=Role.RM
         )
     }
-    customers = {
-        c.cust_no: c for c in Customer.objects.filter(cust_no__in={i.customer for i in parsed if i.customer})
-    }
+    wanted = Customer.objects.filter(cust_no__in={i.customer for i in parsed if i.customer})
+    # An RM attaches messages to their own customers only; the gateway to anyone's.
+    customers = {c.cust_no: c for c in (wanted if gateway else scope(by, wanted))}
     groups: dict[Key, list[Item]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for item in parsed:
@@ -94,7 +112,8 @@ def messages_ingest(*, items: Sequence[object], by: User, gateway: bool) -> Inge
             result.errors.append({"index": item.index, "detail": "rm: 客户经理不存在"})
             continue
         if item.customer and item.customer not in customers:
-            result.errors.append({"index": item.index, "detail": "customer: 客户不存在"})
+            detail = "customer: 客户不存在" if gateway else "customer: 客户不存在或不是您的客户"
+            result.errors.append({"index": item.index, "detail": detail})
             continue
         if (item.channel, item.external_id) in seen:
             result.duplicates += 1
@@ -103,12 +122,15 @@ def messages_ingest(*, items: Sequence[object], by: User, gateway: bool) -> Inge
         contact = item.contact or f"cust:{item.customer}"
         groups[(item.channel, contact, item.rm)].append(item)
 
-    for _attempt in range(3):
+    source = Source.GATEWAY if gateway else Source.RM
+    for attempt in range(3):
         try:
-            _append(result, groups=groups, rms=rms, customers=customers)
+            _append(result, groups=groups, rms=rms, customers=customers, source=source)
             break
         except IntegrityError:
-            continue  # another delivery created a conversation or a message first: redo under the locks
+            if attempt == 2:
+                raise  # never report a batch as handled when nothing of it was stored
+            # another delivery created a conversation or a message first: redo under the locks
     result.errors.sort(key=lambda e: int(e["index"]))
     return result
 
@@ -147,20 +169,66 @@ def _conversations_locked(
     return {key: locked[c.pk] for key, c in found.items()}
 
 
-def _existing(groups: dict[Key, list[Item]]) -> set[tuple[str, str]]:
-    """(channel, external_id) of the batch already archived: duplicate deliveries."""
-    existing: set[tuple[str, str]] = set()
+@dataclass(frozen=True)
+class Copy:
+    """What an archived copy says about a message, to compare the gateway's with an RM's."""
+
+    conversation_id: int
+    source: str
+    direction: str
+    content: str
+    sent_at: datetime
+
+
+def _copies(groups: dict[Key, list[Item]]) -> dict[tuple[str, str], list[Copy]]:
+    """The archived copies of the batch's (channel, external_id), gateway's and RMs' alike."""
+    copies: dict[tuple[str, str], list[Copy]] = defaultdict(list)
     by_channel: dict[str, list[str]] = defaultdict(list)
     for (channel, _contact, _rm), items in groups.items():
         by_channel[channel].extend(i.external_id for i in items)
     for channel, ids in by_channel.items():
-        existing.update(
-            (channel, e)
-            for e in Message.objects.filter(channel=channel, external_id__in=ids).values_list(
-                "external_id", flat=True
-            )
-        )
-    return existing
+        for offset in range(0, len(ids), 500):
+            rows = Message.objects.filter(channel=channel, external_id__in=ids[offset : offset + 500])
+            for external_id, conversation_id, source, direction, content, sent_at in rows.values_list(
+                "external_id", "conversation_id", "source", "direction", "content", "sent_at"
+            ):
+                copies[(channel, external_id)].append(
+                    Copy(conversation_id, source, direction, content, sent_at)
+                )
+    return copies
+
+
+MISMATCH_TERM = "与网关存档不一致"
+MISMATCH_CATEGORY = "存档不一致"
+SENT_AT_SLACK = timedelta(seconds=1)  # the same message's time, as two clients round it
+
+
+def _differences(item: Item, conversation_id: int, other: Copy) -> list[str]:
+    """How an RM's copy and the gateway's copy of one message disagree (empty: they agree)."""
+    differences = []
+    if item.content != other.content:
+        differences.append("内容")
+    if item.direction != other.direction:
+        differences.append("方向")
+    if abs(item.sent_at - other.sent_at) >= SENT_AT_SLACK:
+        differences.append("时间")
+    if conversation_id != other.conversation_id:
+        differences.append("会话")
+    return differences
+
+
+def _mismatch_hit(content: str, differences: list[str]) -> Hit:
+    """The alert's entry for a copy that disagrees with the other side: it spans the message's
+    start, like a term hit, so `content[start:end] == matched` holds for every entry."""
+    end = min(len(content), 20)
+    return Hit(
+        term=f"{MISMATCH_TERM}：{'、'.join(differences)}",
+        category=MISMATCH_CATEGORY,
+        severity=Severity.BLOCK,
+        start=0,
+        end=end,
+        matched=content[:end],
+    )
 
 
 def _heads_update(heads: list[Conversation]) -> None:
@@ -186,10 +254,12 @@ def _append(
     groups: dict[Key, list[Item]],
     rms: dict[str, Staff],
     customers: dict[str, Customer],
+    source: str,
 ) -> None:
     conversations = _conversations_locked(groups, rms, customers)
-    # Under the chain-head locks: anything already archived is a duplicate delivery.
-    existing = _existing(groups)
+    # Under the chain-head locks: what is already archived (a duplicate delivery, or the other
+    # side's copy to compare with).
+    copies = _copies(groups)
     lexicon = current_lexicon()
     received_at = timezone.now()
     rows: list[Message] = []
@@ -201,8 +271,24 @@ def _append(
         channel = key[0]
         seq, prev = conversation.last_seq, conversation.last_hash or GENESIS
         for item in sorted(items, key=lambda i: (i.sent_at, i.index)):
-            if (channel, item.external_id) in existing:
-                duplicates += 1
+            archived = copies.get((channel, item.external_id), [])
+            if source == Source.GATEWAY:
+                if any(c.source == Source.GATEWAY for c in archived):
+                    duplicates += 1
+                    continue
+                # An RM uploaded this message first: the gateway's copy is stored all the same.
+                others = [c for c in archived if c.source == Source.RM]
+            else:
+                if any(c.source == Source.RM and c.conversation_id == conversation.pk for c in archived):
+                    duplicates += 1
+                    continue
+                others = [c for c in archived if c.source == Source.GATEWAY]
+            differences = sorted(
+                {d for other in others for d in _differences(item, conversation.pk, other)},
+                key=["内容", "方向", "时间", "会话"].index,
+            )
+            if others and not differences and source == Source.RM:
+                duplicates += 1  # the gateway's copy is the record, and it says the same
                 continue
             seq += 1
             digest = message_hash(
@@ -216,6 +302,7 @@ def _append(
                 sent_at=item.sent_at,
                 received_at=received_at,
                 prev_hash=prev,
+                source=source,
             )
             rows.append(
                 Message(
@@ -231,10 +318,14 @@ def _append(
                     seq=seq,
                     prev_hash=prev,
                     hash=digest,
+                    source=source,
                 )
             )
             # Alerts are about what staff send; a customer asking 保本吗 is not misconduct.
-            hits_by_row.append(lexicon.check(item.content) if item.direction == Direction.OUT else [])
+            hits = lexicon.check(item.content) if item.direction == Direction.OUT else []
+            if differences:  # whichever copy came second carries the disagreement
+                hits = [*hits, _mismatch_hit(item.content, differences)]
+            hits_by_row.append(hits)
             prev = digest
         if seq != conversation.last_seq:
             conversation.last_seq, conversation.last_hash = seq, prev

@@ -7,8 +7,9 @@ valid ones are still stored; an `ItemError` is one item's refusal, never the bat
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -18,6 +19,8 @@ from compliance.models import Channel, Direction
 MAX_BATCH = 1000  # messages per request
 MAX_CONTENT = 64 * 1024  # characters per message; a chat message is never this long
 FUTURE_SKEW = timedelta(minutes=10)  # clocks drift; a week ahead is a broken client
+# The API's one date range (rm_portal.api.fields, which services do not import: it is DRF's).
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 FIELDS = {"external_id", "channel", "rm", "customer", "external_contact", "direction", "sent_at", "content"}
 FIELDS_OPTIONAL = {"customer", "external_contact", "content_type"}
@@ -39,6 +42,24 @@ class Item:
     content_type: str
     content: str
     sent_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        """What the worker's stored batch holds: every string already checked, so JSON (and
+        PostgreSQL's jsonb, which refuses NUL and lone surrogates) can hold it."""
+        return {**asdict(self), "sent_at": self.sent_at.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Item:
+        return cls(**{**data, "sent_at": datetime.fromisoformat(data["sent_at"])})
+
+
+def shown(value: str, *, limit: int = 40) -> str:
+    """A sender's text inside an error message: lone surrogates and control characters escaped
+    (the answer must be valid JSON and UTF-8), long text cut."""
+    out = "".join(
+        f"\\u{ord(ch):04x}" if unicodedata.category(ch) in ("Cs", "Cc") else ch for ch in value[:limit]
+    )
+    return out + ("…" if len(value) > limit else "")
 
 
 def _text(item: dict[str, object], name: str, *, max_length: int, required: bool = True) -> str:
@@ -64,12 +85,27 @@ def _reject_bad_characters(name: str, value: str, *, allow_newlines: bool) -> No
             raise ItemError(f"{name}: 含控制字符")
 
 
+def _in_range(sent_at: datetime) -> datetime:
+    """Aware, and within the bank's date range (0001-01-01T00:00+08:00 is before year 1 in UTC:
+    arithmetic on it overflows)."""
+    try:
+        if timezone.is_naive(sent_at):
+            sent_at = timezone.make_aware(sent_at)
+        local = timezone.localtime(sent_at)
+    except (OverflowError, ValueError):
+        local = None
+    if local is None or not FIRST_DATE <= local.date() <= LAST_DATE:
+        raise ItemError("sent_at: 日期须在 2000-01-01 至 2099-12-31 之间")
+    return sent_at
+
+
 def item_parse(index: int, item: object, *, now: datetime) -> Item:
     if not isinstance(item, dict):
         raise ItemError("每条消息必须是 JSON 对象")
     unknown = sorted(str(k) for k in item if k not in FIELDS | FIELDS_OPTIONAL)
     if unknown:
-        raise ItemError(f"未知字段: {', '.join(unknown)}")
+        more = f" 等 {len(unknown)} 个" if len(unknown) > 5 else ""
+        raise ItemError(f"未知字段: {', '.join(shown(k) for k in unknown[:5])}{more}")
     content = item.get("content")
     if isinstance(content, str) and len(content) > MAX_CONTENT:
         raise ItemError(f"content: 超过 {MAX_CONTENT} 个字符")
@@ -86,8 +122,7 @@ def item_parse(index: int, item: object, *, now: datetime) -> Item:
         sent_at = None
     if sent_at is None:
         raise ItemError("sent_at: 不是有效的 ISO 8601 时间")
-    if timezone.is_naive(sent_at):
-        sent_at = timezone.make_aware(sent_at)
+    sent_at = _in_range(sent_at)
     if sent_at > now + FUTURE_SKEW:
         raise ItemError("sent_at: 时间在未来")
     customer = _text(item, "customer", max_length=32, required=False)

@@ -7,6 +7,7 @@ within seconds, without a restart, at the cost of one cache read per check.
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -20,6 +21,8 @@ from compliance.matching import Hit, Lexicon, TermSpec
 from compliance.models import LexiconVersion, Severity, Term
 from rm_portal.core.errors import Conflict
 
+logger = logging.getLogger(__name__)
+
 VERSION_KEY = "compliance:lexicon-version"
 VERSION_TTL = 2  # seconds a process may keep using a lexicon after an edit elsewhere
 
@@ -28,11 +31,23 @@ _current: Lexicon | None = None
 
 
 def lexicon_version() -> int:
-    version = cache.get(VERSION_KEY)
+    # The cache only spares a query: when it is down (Redis gone), read the database, so that an
+    # archive write or a check never fails for it.
+    try:
+        version = cache.get(VERSION_KEY)
+    except Exception:  # any backend's failure: redis-py's errors, the file cache's OSError
+        logger.warning("cache unavailable, reading the lexicon version from the database", exc_info=True)
+        version, cached = None, False
+    else:
+        cached = True
     if version is None:
         row = LexiconVersion.objects.filter(pk=1).values_list("version", flat=True).first()
         version = row or 0
-        cache.set(VERSION_KEY, version, VERSION_TTL)
+        if cached:
+            try:
+                cache.set(VERSION_KEY, version, VERSION_TTL)
+            except Exception:
+                logger.warning("cache unavailable, lexicon version not cached", exc_info=True)
     return int(version)
 
 

@@ -234,7 +234,7 @@ def test_a_batch_that_breaks_fails_its_job_on_the_last_attempt_only(gateway, rm0
     def broken(**kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(batches, "messages_ingest", broken)
+    monkeypatch.setattr(batches, "items_store", broken)
     with pytest.raises(RuntimeError):
         batches.ingest_batch_run(batch_id=batch_id, final=False)
     job.refresh_from_db()
