@@ -34,9 +34,13 @@ from rm_portal.customers.rules import (
     resolve_tag,
     validate,
 )
+from rm_portal.customers.services.locks import hold
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
+# Held by every recompute transaction: two recomputes at once (the nightly one and an import's,
+# or two imports') would both read the same holders and both record each removal.
+RECOMPUTE_LOCK = "customers.tags_recompute"
 
 
 @dataclass
@@ -237,8 +241,9 @@ def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> 
         # An indicator the rule uses was removed after the rule was saved: keep the old tags.
         logger.warning("tag %s not recomputed: %s", tag.code, error.text)
         return {"added": 0, "removed": 0, "error": 1}
-    now = timezone.now()
     with transaction.atomic():
+        hold(RECOMPUTE_LOCK)
+        now = timezone.now()
         # One scan of the wide table for the rule, one read of the tag's current holders;
         # the difference is computed here and written in bulk.
         wanted = set(matching.values_list("customer_id", flat=True))
@@ -303,6 +308,7 @@ def _recompute_single_pass(
 ) -> tuple[dict[str, dict[str, int]], list[TagDefinition]]:
     """Every tag whose expanded rule is small enough, in one pass; returns their results and the
     tags left for one query each (in the same order: they may refer to each other)."""
+    hold(RECOMPUTE_LOCK)
     trees: dict[str, Node] = {}
     for tag in TagDefinition.objects.all():
         try:
