@@ -10,8 +10,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Model
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from rm_portal.core.errors import DomainError
+from rm_portal.customers.masking import mask_phone
 from rm_portal.customers.models import (
     Customer,
     IndicatorDefinition,
@@ -157,10 +159,24 @@ class CustomerAdmin(ReadOnlyAdmin):
     """Customers change through the import (data) and the handover (owner); here they are only read.
     Identity stays masked in lists: the admin is for configuration, not for looking people up."""
 
-    list_display = ["cust_no", "name", "branch", "owner", "aum"]
+    list_display = ["cust_no", "name", "masked_phone", "branch", "owner", "aum"]
     list_filter = ["branch"]
     search_fields = ["cust_no"]
     exclude = ["phone", "id_number"]
+    # The only fields a changelist URL may filter on. Django lets `?<any local field>__<lookup>=`
+    # through by default, so `?phone__startswith=1894` answered "1 customer" or "0", and a few
+    # hundred such requests spelt out a phone or ID number nobody had revealed (and nothing was
+    # logged). Masked identity (phone, id_number) and the rest of it (birthday, WeChat id, consents)
+    # must never be a lookup: anything not listed here is refused with 400.
+    filterable = frozenset({"cust_no", "name", "branch", "owner", "aum"})
+
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        field = lookup.split("__", 1)[0]
+        return field in self.filterable and super().lookup_allowed(lookup, value, request)
+
+    @admin.display(description=_("手机号"))
+    def masked_phone(self, customer: Customer) -> str:
+        return mask_phone(customer.phone)
 
 
 @admin.register(PortraitAccess)

@@ -291,3 +291,19 @@ class PortraitAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.customer_id}"
+
+
+class ImportUpload(models.Model):
+    """The stored file of an import whose job is not decided yet: what a resumed import reads
+    again after its worker was lost (`customers_import_resume`). Removed with the file."""
+
+    job = models.OneToOneField("core.Job", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)  # the name in default_storage
+    as_of = models.DateField()
+
+    class Meta:
+        verbose_name = _("待导入文件")
+        verbose_name_plural = _("待导入文件")
+
+    def __str__(self) -> str:
+        return f"{self.job_id} {self.name}"

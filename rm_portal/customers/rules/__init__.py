@@ -30,7 +30,15 @@ Errors carry the 1-based character position: `位置 12: 应为比较运算符`.
 
 from __future__ import annotations
 
-from rm_portal.customers.rules.checks import Checked, dependencies, leaves, resolve_tag, validate
+from rm_portal.customers.rules.checks import (
+    MAX_EXPANDED_NODES,
+    Checked,
+    dependencies,
+    expanded_sizes,
+    leaves,
+    resolve_tag,
+    validate,
+)
 from rm_portal.customers.rules.compile import QueryCompiler, RecordCompiler
 from rm_portal.customers.rules.evaluate import evaluate
 from rm_portal.customers.rules.parser import (
@@ -53,6 +61,7 @@ from rm_portal.customers.rules.parser import (
 __all__ = [
     "KEYWORDS",
     "MAX_DEPTH",
+    "MAX_EXPANDED_NODES",
     "MAX_RULE_LENGTH",
     "Became",
     "BoolOp",
@@ -68,6 +77,7 @@ __all__ = [
     "Token",
     "dependencies",
     "evaluate",
+    "expanded_sizes",
     "leaves",
     "parse",
     "resolve_tag",

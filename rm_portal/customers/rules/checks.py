@@ -96,3 +96,46 @@ def leaves(tree: Node) -> Iterator[Node]:
 def dependencies(tree: Node) -> set[str]:
     """The tags a rule refers to."""
     return {leaf.ref for leaf in leaves(tree) if isinstance(leaf, TagRef)}
+
+
+# The one-pass recompute writes every tag(...) as the referenced rule (RecordCompiler), so a rule's
+# SQL grows with its expansion: tags that each refer to the previous one twice double at every
+# step (20 steps: a million conditions). Past this many nodes a rule is refused on save, and a
+# rule already stored past it is recomputed with a subquery per reference instead.
+MAX_EXPANDED_NODES = 1000
+
+
+def expanded_sizes(trees: Mapping[str, Node]) -> dict[str, int]:
+    """For each tag code → its resolved tree: how many nodes the tree has once every tag(...) in it
+    is replaced by that tag's expanded tree. Each tag is counted once (memoised, in dependency
+    order), so counting is linear even where the expansion is exponential; a reference inside a
+    cycle (refused on save) or to a tag without a tree counts as one node."""
+    sizes: dict[str, int] = {}
+
+    def size(node: Node) -> int:
+        if isinstance(node, BoolOp):
+            return 1 + sum(size(item) for item in node.items)
+        if isinstance(node, Not):
+            return 1 + size(node.item)
+        if isinstance(node, TagRef):
+            return sizes.get(node.ref, 1)
+        return 1
+
+    visiting: set[str] = set()
+    for start in trees:
+        # An explicit stack, not recursion: a chain of tags may be longer than Python's stack.
+        stack: list[tuple[str, bool]] = [(start, False)]
+        while stack:
+            code, children_done = stack.pop()
+            if code in sizes:
+                continue
+            if children_done:
+                sizes[code] = size(trees[code])
+                visiting.discard(code)
+                continue
+            if code in visiting:
+                continue
+            visiting.add(code)
+            stack.append((code, True))
+            stack.extend((ref, False) for ref in sorted(dependencies(trees[code])) if ref in trees)
+    return sizes

@@ -21,18 +21,26 @@ from rm_portal.customers.models import (
     TagDefinition,
 )
 from rm_portal.customers.rules import (
+    MAX_EXPANDED_NODES,
     Checked,
     Node,
     QueryCompiler,
     RecordCompiler,
     RuleError,
+    TagRef,
     dependencies,
+    expanded_sizes,
+    leaves,
     resolve_tag,
     validate,
 )
+from rm_portal.customers.services.locks import hold
 
 logger = logging.getLogger(__name__)
 CHUNK = 5000
+# Held by every recompute transaction: two recomputes at once (the nightly one and an import's,
+# or two imports') would both read the same holders and both record each removal.
+RECOMPUTE_LOCK = "customers.tags_recompute"
 
 
 @dataclass
@@ -58,7 +66,60 @@ def tag_rule_check(*, rule: str, code: str | None = None, context: RuleContext |
         raise Invalid(fields={"rule": error.text}) from error
     if code and _reaches(code, checked.tags, context):
         raise Invalid(fields={"rule": _("标签规则不能直接或间接引用自身")})
+    if checked.tags or code:  # its own references, or (a change) the tags that refer to it
+        _expansion_check(code, checked.tree, context)
     return checked
+
+
+def _stored_trees(context: RuleContext) -> dict[str, Node]:
+    trees: dict[str, Node] = {}
+    for code, rule in TagDefinition.objects.values_list("code", "rule"):
+        try:
+            trees[code] = resolve_tag(validate(rule, **vars(context)).tree, context.tags)
+        except RuleError:
+            continue  # recompute skips it too
+    return trees
+
+
+def _expansion_check(code: str | None, tree: Node, context: RuleContext) -> None:
+    """Refuse a rule whose tag references expand past MAX_EXPANDED_NODES, or that pushes a tag
+    referring to it past that; either is named in the refusal."""
+    trees = _stored_trees(context)
+    before = expanded_sizes(trees)
+    key = code or "\0new"  # a new tag's code may not be known yet; no tag can have this one
+    trees[key] = resolve_tag(tree, context.tags)
+    sizes = expanded_sizes(trees)
+    limit = {"max": f"{MAX_EXPANDED_NODES:,}"}
+    if sizes[key] > MAX_EXPANDED_NODES:
+        refs = [leaf for leaf in leaves(trees[key]) if isinstance(leaf, TagRef)]
+        biggest = max(refs, key=lambda leaf: sizes.get(leaf.ref, 1))
+        raise Invalid(
+            fields={
+                "rule": RuleError(
+                    biggest.position,
+                    _(
+                        "规则展开所引用的标签后共 %(size)s 个条件，超过上限 %(max)s"
+                        "（tag(%(tag)s) 一处就展开为 %(tag_size)s 个）：请减少对标签的重复引用"
+                    )
+                    % {
+                        "size": f"{sizes[key]:,}",
+                        "tag": biggest.ref,
+                        "tag_size": f"{sizes.get(biggest.ref, 1):,}",
+                        **limit,
+                    },
+                ).text
+            }
+        )
+    for other, size in sorted(sizes.items()):
+        if size > MAX_EXPANDED_NODES and before.get(other, 0) <= MAX_EXPANDED_NODES:
+            raise Invalid(
+                fields={
+                    "rule": _(
+                        "这样修改后，引用它的标签 %(tag)s 的规则展开后共 %(size)s 个条件，超过上限 %(max)s"
+                    )
+                    % {"tag": other, "size": f"{size:,}", **limit}
+                }
+            )
 
 
 def _reaches(target: str, start: set[str], context: RuleContext) -> bool:
@@ -180,8 +241,9 @@ def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> 
         # An indicator the rule uses was removed after the rule was saved: keep the old tags.
         logger.warning("tag %s not recomputed: %s", tag.code, error.text)
         return {"added": 0, "removed": 0, "error": 1}
-    now = timezone.now()
     with transaction.atomic():
+        hold(RECOMPUTE_LOCK)
+        now = timezone.now()
         # One scan of the wide table for the rule, one read of the tag's current holders;
         # the difference is computed here and written in bulk.
         wanted = set(matching.values_list("customer_id", flat=True))
@@ -219,15 +281,18 @@ def tags_recompute(
     ordered = _in_order(tags, context)
     if single_pass is None:
         single_pass = connection.vendor in ("postgresql", "sqlite")
+    results: dict[str, dict[str, int]] = {}
     if single_pass and ordered:
         try:
             with transaction.atomic():
-                return _recompute_single_pass(ordered, context)
+                results, ordered = _recompute_single_pass(ordered, context)
         except DatabaseError:
             # A value the database cannot read as its indicator's type (data written around the
             # import's checks): fall back to one query per tag, so only the affected tags wait.
             logger.exception("one-pass tag recompute failed; recomputing tag by tag")
-    results: dict[str, dict[str, int]] = {}
+            results = {}
+    # Tag by tag: every tag when there is no single pass, else the ones it left over (their
+    # references expand too far to inline); a reference is then a subquery on its holders.
     for tag in ordered:
         try:
             with transaction.atomic():
@@ -238,7 +303,12 @@ def tags_recompute(
     return results
 
 
-def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> dict[str, dict[str, int]]:
+def _recompute_single_pass(
+    tags: list[TagDefinition], context: RuleContext
+) -> tuple[dict[str, dict[str, int]], list[TagDefinition]]:
+    """Every tag whose expanded rule is small enough, in one pass; returns their results and the
+    tags left for one query each (in the same order: they may refer to each other)."""
+    hold(RECOMPUTE_LOCK)
     trees: dict[str, Node] = {}
     for tag in TagDefinition.objects.all():
         try:
@@ -246,14 +316,25 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
         except RuleError as error:
             logger.warning("tag %s not recomputed: %s", tag.code, error.text)
     tags = [tag for tag in tags if tag.code in trees]
-    results: dict[str, dict[str, int]] = {tag.code: {"added": 0, "removed": 0} for tag in tags}
-    if not tags:
-        return results
+    sizes = expanded_sizes(trees)
     compiler = RecordCompiler(context.indicators, trees.get)
     conditions = []
+    left: list[TagDefinition] = []
     for tag in tags:
+        # A rule stored before the expansion cap, or grown past the compiler's depth: never
+        # inlined (the SQL would be exponential), recomputed with subqueries instead.
+        if sizes.get(tag.code, 1) > MAX_EXPANDED_NODES:
+            left.append(tag)
+            continue
         params: list[Any] = []
-        conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
+        try:
+            conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
+        except RuleError:
+            left.append(tag)
+    tags = [tag for tag in tags if tag not in left]
+    results: dict[str, dict[str, int]] = {tag.code: {"added": 0, "removed": 0} for tag in tags}
+    if not tags:
+        return results, left
     ids = ", ".join(str(tag_id) for tag_id, _sql, _params in conditions)
     now = timezone.now()
     # The SQL below is built from constants, integer tag ids, quoted indicator codes and the
@@ -322,7 +403,7 @@ def _recompute_single_pass(tags: list[TagDefinition], context: RuleContext) -> d
             results[codes[tag_id]][change] = count
         cursor.execute("DROP TABLE rm_tag_eval")
         TagDefinition.objects.filter(pk__in=list(codes)).update(recomputed_at=now)
-    return results
+    return results, left
 
 
 def _segment_tags(tags: list[str]) -> list[TagDefinition]:

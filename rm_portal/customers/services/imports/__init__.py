@@ -21,10 +21,12 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from rm_portal.core.jobs import job_run
 from rm_portal.core.models import Job
-from rm_portal.core.services import job_create
+from rm_portal.core.services import job_create, job_fail
+from rm_portal.customers.models import ImportUpload
 from rm_portal.customers.services.imports.reader import ImportResult, customers_import, too_large
 from rm_portal.customers.services.imports.rows import (
     ImportFailed,
@@ -39,6 +41,7 @@ __all__ = [
     "ImportFailed",
     "ImportResult",
     "customers_import",
+    "customers_import_resume",
     "customers_import_stored",
     "customers_import_upload",
     "decode",
@@ -49,7 +52,7 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 PEEK_BYTES = 64 * 1024
-JOB_KIND = "customers_import"
+JOB_KIND = "customers_import"  # the kind of its jobs, and of its resumer
 
 
 @transaction.atomic
@@ -63,26 +66,60 @@ def customers_import_upload(*, by: User, upload: UploadedFile, as_of: date | Non
     upload.seek(0)
     name = default_storage.save(f"imports/customers/{uuid.uuid4().hex}.csv", upload)
     job = job_create(owner=by, kind=JOB_KIND)
-    day = (as_of or timezone.localdate()).isoformat()
+    stored = ImportUpload.objects.create(job=job, name=name, as_of=as_of or timezone.localdate())
+    _queue(stored)
+    return job
 
+
+def _queue(stored: ImportUpload) -> None:
     from rm_portal.customers.tasks import customers_import_run
 
-    transaction.on_commit(lambda: customers_import_run.delay(job.pk, name, day))
-    return job
+    job_id, name, day = stored.job_id, stored.name, stored.as_of.isoformat()
+    transaction.on_commit(lambda: customers_import_run.delay(job_id, name, day))
+
+
+@transaction.atomic
+def customers_import_resume(*, job_id: int) -> None:
+    """The resumer of a stale import (registered for its job kind; called by `jobs_sweep`): queue
+    the stored file again. Rows the lost attempt wrote are found unchanged (the import is
+    idempotent row by row), so the job counts them as such; its progress and row errors start
+    over, since the new attempt reports every row again. Without the stored file the job fails
+    with a reason the person can act on."""
+    stored = ImportUpload.objects.filter(job_id=job_id).first()
+    if stored is None or not default_storage.exists(stored.name):
+        if stored is not None:
+            stored.delete()
+        job_fail(job_id=job_id, reason=_upload_gone())
+        return
+    # Core has no "start over" write for a job: only this import's own counters are reset here.
+    Job.objects.filter(pk=job_id).update(processed=0, errors=[])
+    _queue(stored)
+
+
+def _upload_gone() -> str:
+    return _("导入中断，上传的文件已不在，无法继续：请重新上传文件")
 
 
 def customers_import_stored(*, job_id: int, name: str, as_of: date) -> None:
     """The queued import: the stored file, then every tag recomputed; the job records it all.
-    A refused file fails the job with its reason; the file is removed once the job is decided."""
+    A refused file fails the job with its reason; the file is removed once the job is decided.
+    A message delivered again for a job already decided (the broker redelivers what a killed
+    worker never acknowledged, after the sweeper resumed it) does nothing."""
+    if not Job.objects.filter(pk=job_id, state__in=[Job.State.QUEUED, Job.State.RUNNING]).exists():
+        logger.info("import job %s is already decided; message ignored", job_id)
+        return
     with job_run(job_id=job_id) as job:
         try:
-            with default_storage.open(name, "rb") as handle:
-                raw = handle.read()
+            try:
+                with default_storage.open(name, "rb") as handle:
+                    raw = handle.read()
+            except FileNotFoundError:
+                raise ImportFailed(_upload_gone()) from None
             result = customers_import(raw=raw, as_of=as_of, job=job)
         except ImportFailed:
-            default_storage.delete(name)
+            _forget(job_id, name)
             raise
-        default_storage.delete(name)
+        _forget(job_id, name)
         summary: dict[str, object] = {key: value for key, value in result.items() if key != "errors"}
         try:
             changes = tags_recompute()
@@ -94,3 +131,8 @@ def customers_import_stored(*, job_id: int, name: str, as_of: date) -> None:
         summary["tags_added"] = sum(c["added"] for c in changes.values())
         summary["tags_removed"] = sum(c["removed"] for c in changes.values())
         job.result = summary
+
+
+def _forget(job_id: int, name: str) -> None:
+    default_storage.delete(name)
+    ImportUpload.objects.filter(job_id=job_id).delete()

@@ -10,6 +10,9 @@ from django.utils.translation import gettext as _
 
 from rm_portal.customers.models import Customer, IndicatorValues, OwnershipRecord
 from rm_portal.customers.services.imports.rows import BATCH, Context
+from rm_portal.customers.services.locks import hold
+
+IMPORT_LOCK = "customers.import_batch"
 
 
 def apply_batch(
@@ -17,7 +20,20 @@ def apply_batch(
     ctx: Context,
     errors: list[dict[str, object]],
 ) -> None:
-    """Write one batch of parsed rows in one transaction."""
+    """Write one batch of parsed rows in one transaction. Batches of every import take turns
+    (`IMPORT_LOCK`), and each reads the customers it will write only once it holds the turn: two
+    imports of the same file at once then write each customer once (the second finds them all
+    unchanged) instead of both inserting it and one failing on the unique key."""
+    with transaction.atomic():
+        hold(IMPORT_LOCK)
+        _apply_batch(batch, ctx, errors)
+
+
+def _apply_batch(
+    batch: list[tuple[int, str, dict[str, object], dict[str, object]]],
+    ctx: Context,
+    errors: list[dict[str, object]],
+) -> None:
     existing = Customer.objects.in_bulk([row[1] for row in batch], field_name="cust_no")
     ready = []
     for number, cust_no, fields, values in batch:
@@ -36,49 +52,46 @@ def apply_batch(
     if not ready:
         return
     now = timezone.now()
-    with transaction.atomic():
-        new = [
-            Customer(cust_no=cust_no, **fields)
-            for cust_no, fields, _values in ready
-            if cust_no not in existing
+    new = [
+        Customer(cust_no=cust_no, **fields) for cust_no, fields, _values in ready if cust_no not in existing
+    ]
+    Customer.objects.bulk_create(new, batch_size=BATCH)
+    OwnershipRecord.objects.bulk_create(
+        [
+            OwnershipRecord(customer=c, owner_id=c.owner_id, started_at=now, reason="import")
+            for c in new
+            if c.owner_id
         ]
-        Customer.objects.bulk_create(new, batch_size=BATCH)
+    )
+    changed: dict[str, list[Customer]] = {}
+    moved: list[Customer] = []
+    for cust_no, fields, _values in ready:
+        customer = existing.get(cust_no)
+        if customer is None:
+            continue
+        diff = {name: value for name, value in fields.items() if getattr(customer, name) != value}
+        if "owner_id" in diff:
+            moved.append(customer)
+        for name, value in diff.items():
+            setattr(customer, name, value)
+        if diff:
+            changed.setdefault(",".join(sorted(diff)), []).append(customer)
+    for names, customers in changed.items():
+        Customer.objects.bulk_update(customers, [*names.split(","), "updated_at"], batch_size=BATCH)
+    if moved:
+        OwnershipRecord.objects.filter(customer__in=moved, ended_at=None).update(ended_at=now)
         OwnershipRecord.objects.bulk_create(
             [
                 OwnershipRecord(customer=c, owner_id=c.owner_id, started_at=now, reason="import")
-                for c in new
-                if c.owner_id
+                for c in moved
+                if c.owner_id is not None
             ]
         )
-        changed: dict[str, list[Customer]] = {}
-        moved: list[Customer] = []
-        for cust_no, fields, _values in ready:
-            customer = existing.get(cust_no)
-            if customer is None:
-                continue
-            diff = {name: value for name, value in fields.items() if getattr(customer, name) != value}
-            if "owner_id" in diff:
-                moved.append(customer)
-            for name, value in diff.items():
-                setattr(customer, name, value)
-            if diff:
-                changed.setdefault(",".join(sorted(diff)), []).append(customer)
-        for names, customers in changed.items():
-            Customer.objects.bulk_update(customers, [*names.split(","), "updated_at"], batch_size=BATCH)
-        if moved:
-            OwnershipRecord.objects.filter(customer__in=moved, ended_at=None).update(ended_at=now)
-            OwnershipRecord.objects.bulk_create(
-                [
-                    OwnershipRecord(customer=c, owner_id=c.owner_id, started_at=now, reason="import")
-                    for c in moved
-                    if c.owner_id is not None
-                ]
-            )
-        ids = {c.cust_no: c.pk for c in new} | {no: c.pk for no, c in existing.items()}
-        changed_customers = {c.pk for customers in changed.values() for c in customers}
-        ctx.created += len(new)
-        rows = [(ids[cust_no], values) for cust_no, _fields, values in ready]
-        _write_values(rows, ctx, changed_customers, {c.pk for c in new})
+    ids = {c.cust_no: c.pk for c in new} | {no: c.pk for no, c in existing.items()}
+    changed_customers = {c.pk for customers in changed.values() for c in customers}
+    ctx.created += len(new)
+    rows = [(ids[cust_no], values) for cust_no, _fields, values in ready]
+    _write_values(rows, ctx, changed_customers, {c.pk for c in new})
 
 
 def _write_values(
