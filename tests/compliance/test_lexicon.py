@@ -177,3 +177,22 @@ def test_term_patch_bad_input_changes_nothing(api, compliance):
     assert r.status_code == 409 and "term" in r.json()
     term.refresh_from_db()
     assert (term.term, term.severity, term.allow) == ("加微信", "warn", [])
+
+
+ZW4 = "\u200b" * 4
+
+
+def test_invisible_characters_neither_pass_the_check_nor_escape_the_alert(api, rm01a, hq):
+    """The finding: four zero-width spaces between characters were allowed and raised no alert."""
+    from compliance.models import Alert
+    from compliance.services.ingestion import messages_ingest
+    from tests.compliance.factories import item
+
+    term_create(term="保本保收益", category="承诺收益", severity="block")
+    text = f"保{ZW4}本保{ZW4}收{ZW4}益"
+    body = api(rm01a).post("/api/v1/compliance/check/", {"text": text}, format="json").json()
+    assert body["allowed"] is False
+    assert [(h["start"], h["end"], h["matched"]) for h in body["hits"]] == [(0, len(text), text)]
+    tagged = "\U000e0041".join("保本保收益")  # Unicode tag characters
+    messages_ingest(items=[item("rm01a", text), item("rm01a", tagged)], by=rm01a, gateway=True)
+    assert sorted(a.hits[0]["matched"] for a in Alert.objects.all()) == sorted([text, tagged])
