@@ -196,3 +196,30 @@ def test_invisible_characters_neither_pass_the_check_nor_escape_the_alert(api, r
     tagged = "\U000e0041".join("保本保收益")  # Unicode tag characters
     messages_ingest(items=[item("rm01a", text), item("rm01a", tagged)], by=rm01a, gateway=True)
     assert sorted(a.hits[0]["matched"] for a in Alert.objects.all()) == sorted([text, tagged])
+
+
+EMPTY_TERMS = ["\u200b\u200b", "   ---  ", "\u00ad\u200d\ufe0f", "，。！", "😀"]
+
+
+@pytest.mark.parametrize("empty", EMPTY_TERMS)
+def test_a_term_that_normalises_to_nothing_is_refused_with_the_field(api, compliance, empty):
+    client = api(compliance)
+    new = {"term": empty, "category": "承诺收益", "severity": "block"}
+    r = client.post("/api/v1/compliance/terms/", new, format="json")
+    assert r.status_code == 400 and "不可见字符" in r.json()["term"][0]
+    assert not Term.objects.exists()
+    term = term_create(term="刚兑", category="承诺收益", severity="block")
+    r = client.patch(f"/api/v1/compliance/terms/{term.pk}/", {"term": empty}, format="json")
+    assert r.status_code == 400 and "term" in r.json()
+    term.refresh_from_db()
+    assert term.term == "刚兑"
+
+
+def test_an_allow_phrase_that_normalises_to_nothing_is_refused(api, compliance):
+    r = api(compliance).post(
+        "/api/v1/compliance/terms/",
+        {"term": "保本", "category": "承诺收益", "severity": "block", "allow": ["不保本", "\u200b"]},
+        format="json",
+    )
+    assert r.status_code == 400 and "allow" in r.json()
+    assert not Term.objects.exists()
