@@ -254,12 +254,18 @@ class AlertDisposition(AppendOnlyModel):
 
 
 class SearchAudit(AppendOnlyModel):
+    """Every search, export and read of archived content: who, what (`action` and `filters`:
+    the search's filters, or the alert or conversation read), when, and how much was shown."""
+
     class Action(models.TextChoices):
         SEARCH = "search", _("检索")
         EXPORT = "export", _("导出")
+        ALERTS = "alerts", _("查看预警列表")
+        ALERT = "alert", _("查看预警")
+        CONVERSATION = "conversation", _("查看会话")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    action = models.CharField(max_length=8, choices=Action.choices)
+    action = models.CharField(max_length=16, choices=Action.choices)
     filters = models.JSONField(default=dict)
     result_count = models.PositiveIntegerField()
     at = models.DateTimeField(auto_now_add=True, db_index=True)

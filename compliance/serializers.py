@@ -140,8 +140,12 @@ class LegalHoldOut(serializers.ModelSerializer[Conversation]):
 
 class AuditOut(serializers.ModelSerializer[SearchAudit]):
     user = PersonOut()
-    filters = serializers.DictField(help_text="the search's filters as given, empty ones left out")
+    filters = serializers.DictField(
+        help_text="what was looked at: the search's or the alert list's filters as given (empty ones "
+        'left out), or {"alert": id} / {"conversation": id, "focus": message id} for one read'
+    )
 
     class Meta:
         model = SearchAudit
         fields = ["id", "user", "action", "filters", "result_count", "at"]
+        extra_kwargs = {"result_count": {"help_text": "how many messages (or alerts) were found or shown"}}

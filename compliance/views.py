@@ -82,6 +82,12 @@ def alerts(request: AuthedHttpRequest) -> HttpResponse:
     form = AlertFilter(request.GET or {"status": AlertStatus.OPEN})
     filters = form.cleaned_data if form.is_valid() else {"status": AlertStatus.OPEN}
     page = Paginator(alert_list(user=request.user, **filters), PAGE).get_page(request.GET.get("page"))
+    search_audit_create(
+        user=request.user,
+        action=SearchAudit.Action.ALERTS,
+        filters={k: v for k, v in filters.items() if v},
+        result_count=page.paginator.count,
+    )
     return render(request, "compliance/alerts.html", {"form": form, "page": page})
 
 
@@ -116,6 +122,12 @@ def alert(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         pieces.append((item.message.content[start:end], True))
         cursor = end
     pieces.append((item.message.content[cursor:], False))
+    search_audit_create(
+        user=request.user,
+        action=SearchAudit.Action.ALERT,
+        filters={"alert": item.pk},
+        result_count=len(context),
+    )
     return render(
         request,
         "compliance/alert.html",
@@ -142,6 +154,12 @@ def conversation(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         shown = list(messages.filter(seq__gte=focus.seq - 10, seq__lte=focus.seq + 10))
     else:
         shown = list(messages.reverse()[:40])[::-1]
+    search_audit_create(
+        user=request.user,
+        action=SearchAudit.Action.CONVERSATION,
+        filters={"conversation": item.pk, **({"focus": focus.pk} if focus is not None else {})},
+        result_count=len(shown),
+    )
     return render(
         request,
         "compliance/conversation.html",

@@ -268,6 +268,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 30 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
+
+# --- Compliance throttles: per-user request rates, DRF's "N/period" (period s, min, h or d) ---
+def _rate(name: str, default: str) -> str:
+    value = env_str(name) or default
+    if not re.fullmatch(r"[1-9][0-9]{0,8}/(s|sec|m|min|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 120/min (requests per s, min, h or d)")
+    return value
+
+
+# The compose-box check (an RM checks each message before sending it) and message uploads (the
+# gateway pushes in bursts); a caller over the rate is answered 429.
+COMPLIANCE_THROTTLE_RATES = {
+    "compliance_check": _rate("CHECK_RATE", "120/min"),
+    "compliance_ingest": _rate("INGEST_RATE", "600/min"),
+}
+
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -286,7 +302,7 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "rm_portal.api.exceptions.handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {},
+    "DEFAULT_THROTTLE_RATES": {**COMPLIANCE_THROTTLE_RATES},
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -13,10 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.api.common import PageIn, text_field
-from compliance.models import Alert, AlertStatus, Severity
+from compliance.models import Alert, AlertStatus, SearchAudit, Severity
 from compliance.selectors import alert_for, alert_list
 from compliance.serializers import AlertOut
 from compliance.services.alerts import alert_resolve
+from compliance.services.audit import search_audit_create
 from rm_portal.api.inputs import validated
 from rm_portal.api.permissions import IsCompliance
 from rm_portal.core.requests import AuthedRequest
@@ -35,19 +36,30 @@ class AlertListPageIn(AlertListIn, PageIn):
 
 
 class AlertListApi(ListAPIView[Alert]):
+    """The queue, with each alert's message content: every read is written to the audit log."""
+
     permission_classes = [IsCompliance]
     serializer_class = AlertOut
     request: AuthedRequest
+    filters: dict[str, Any]
 
     def get_queryset(self) -> QuerySet[Alert]:
         data = validated(AlertListPageIn, dict(self.request.query_params.items()))
         data.pop("page", None)
         data.pop("page_size", None)
+        self.filters = data
         return alert_list(user=self.request.user, **data)
 
     @extend_schema(parameters=[AlertListIn])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return self.list(request, *args, **kwargs)
+        response = self.list(request, *args, **kwargs)
+        search_audit_create(
+            user=self.request.user,
+            action=SearchAudit.Action.ALERTS,
+            filters=self.filters,
+            result_count=response.data["count"],
+        )
+        return response
 
 
 class ResolveIn(serializers.Serializer[Any]):
@@ -58,7 +70,8 @@ class ResolveIn(serializers.Serializer[Any]):
 
 
 class AlertResolveApi(APIView):
-    """Record a disposition; the alert keeps every one (its history)."""
+    """Record a disposition; the alert keeps every one (its history). The answer shows the
+    message, so it is audited as a read of the alert."""
 
     permission_classes = [IsCompliance]
 
@@ -67,4 +80,7 @@ class AlertResolveApi(APIView):
         data = validated(ResolveIn, request.data)
         alert = alert_for(request.user, pk)
         alert = alert_resolve(alert=alert, by=request.user, **data)
+        search_audit_create(
+            user=request.user, action=SearchAudit.Action.ALERT, filters={"alert": alert.pk}, result_count=1
+        )
         return Response(AlertOut(alert).data)

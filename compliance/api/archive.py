@@ -18,7 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.api.common import IsRMOrGateway, SearchIn, search_filters
+from compliance.api.common import IngestThrottle, IsRMOrGateway, SearchIn, search_filters
 from compliance.models import Message, SearchAudit
 from compliance.selectors import SearchFilters, audit_list, conversation_for, message_search
 from compliance.serializers import AuditOut, IngestOut, LegalHoldOut, MessageOut
@@ -56,6 +56,7 @@ class MessageApi(ListAPIView[Message]):
     """POST: archive a batch (RM own, gateway any). GET: the archive search, written to the audit log."""
 
     permission_classes = [IsRMOrGateway]
+    throttle_classes = [IngestThrottle]  # uploads per user: INGEST_RATE
     serializer_class = MessageOut
     request: AuthedRequest
     filters: SearchFilters

@@ -1,15 +1,18 @@
 """What the compliance API modules share: text fields that refuse what cannot be stored, role
-walls, and the archive search's query parameters."""
+walls, per-user throttles, and the archive search's query parameters."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.settings import api_settings
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from compliance.selectors import SearchFilters
@@ -56,6 +59,34 @@ class IsRMOrGateway(BasePermission):
             return role in (Role.RM, Role.GATEWAY)
         self.message = _("您的角色无权检索会话存档")
         return role in (Role.RM, Role.BRANCH_LEAD, Role.COMPLIANCE)
+
+
+class _PerUser(UserRateThrottle):
+    """DRF's per-user throttle (by user id; by address for the anonymous), its rate read from
+    `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]` at each request — DRF's own class reads it
+    once at import, so a changed setting would never apply. Over the rate: 429 `{"detail"}` in the
+    caller's language, with `Retry-After`."""
+
+    def get_rate(self) -> str | None:
+        rates = cast(dict[str, str], api_settings.DEFAULT_THROTTLE_RATES)
+        if self.scope not in rates:
+            raise ImproperlyConfigured(f"no throttle rate configured for {self.scope!r}")
+        return rates[str(self.scope)]
+
+
+class CheckThrottle(_PerUser):
+    """The compose-box check: every check costs a match over up to 64 K characters."""
+
+    scope = "compliance_check"
+
+
+class IngestThrottle(_PerUser):
+    """Message uploads (POST) only: the archive search at the same address is not an upload."""
+
+    scope = "compliance_ingest"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        return request.method != "POST" or super().allow_request(request, view)
 
 
 class PageIn(serializers.Serializer[Any]):

@@ -11,7 +11,7 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance.api.common import TermsPermission, text_field
+from compliance.api.common import CheckThrottle, TermsPermission, text_field
 from compliance.filters import TermFilter
 from compliance.models import Severity, Term
 from compliance.selectors import term_for, term_list
@@ -78,7 +78,10 @@ class CheckIn(serializers.Serializer[Any]):
 
 
 class CheckApi(APIView):
-    """What an RM is about to send, checked against the lexicon: block → not allowed."""
+    """What an RM is about to send, checked against the lexicon: block → not allowed. Throttled
+    per user (`CHECK_RATE`)."""
+
+    throttle_classes = [CheckThrottle]
 
     @extend_schema(request=CheckIn, responses={200: CheckOut})
     def post(self, request: AuthedRequest) -> Response:

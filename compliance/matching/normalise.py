@@ -10,7 +10,12 @@ Two precomputed `str.translate` tables, built once per process:
   combining marks and variation selectors.
 
 Only the deletion moves offsets. `compact_with_map` builds the map back to the original text,
-and the matcher calls it only for a message whose compacted form has a hit.
+and the matcher calls it (as `compact_with_gaps`) only for a message whose compacted form has a hit.
+
+Deleted characters are of two kinds for the gap bound: visible separators (a space, a comma, an
+emoji) count, one each; invisible ones — format characters (Cf: zero-width spaces and joiners,
+soft hyphens, tag characters), non-spacing and enclosing marks (Mn, Me: combining accents,
+variation selectors) — count nothing, so no number of them can stretch a term past the bound.
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ from pathlib import Path
 # emoji (S*), controls and format characters such as zero-width joiners (C*), and marks (M*:
 # combining accents, variation selectors U+FE0F).
 _SKIP_CATEGORIES = ("Z", "P", "S", "C", "M")
-# The code points worth a table entry: the BMP and the emoji / symbol planes.
-_RANGES = (range(0, 0x10000), range(0x1F000, 0x1FC00), range(0xE0000, 0xE0080))
+# Deleted characters that show nothing: they never count toward the gap bound.
+_INVISIBLE_CATEGORIES = ("Cf", "Mn", "Me")
+# The code points worth a table entry: the BMP, the emoji / symbol planes, the tag characters
+# and the variation selectors supplement (U+E0100–U+E01EF).
+_RANGES = (range(0, 0x10000), range(0x1F000, 0x1FC00), range(0xE0000, 0xE0080), range(0xE0100, 0xE01F0))
 
 
 def _opencc_table() -> dict[str, str]:
@@ -52,10 +60,13 @@ def _fold_char(ch: str, t2s: dict[str, str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def tables() -> tuple[dict[int, str], dict[int, str | None]]:
+def tables() -> tuple[dict[int, str], dict[int, str | None], frozenset[int]]:
+    """(fold, compact, invisible): the one-to-one folding, the compact table (None: deleted) and
+    the deleted code points that show nothing (not counted as a gap)."""
     t2s = _opencc_table()
     fold_table: dict[int, str] = {}
     compact_table: dict[int, str | None] = {}
+    invisible: set[int] = set()
     for block in _RANGES:
         for code in block:
             ch = chr(code)
@@ -67,9 +78,11 @@ def tables() -> tuple[dict[int, str], dict[int, str | None]]:
                 fold_table[code] = folded
             if unicodedata.category(folded)[0] in _SKIP_CATEGORIES:
                 compact_table[code] = None
+                if unicodedata.category(ch) in _INVISIBLE_CATEGORIES:
+                    invisible.add(code)
             elif folded != ch:
                 compact_table[code] = folded
-    return fold_table, compact_table
+    return fold_table, compact_table, frozenset(invisible)
 
 
 def fold(text: str) -> str:
@@ -98,3 +111,25 @@ def compact_with_map(text: str) -> tuple[str, list[int]]:
         out.append(mapped)
         positions.append(index)
     return "".join(out), positions
+
+
+def compact_with_gaps(text: str) -> tuple[str, list[int], list[int]]:
+    """`compact_with_map` plus, for each compact character, how many VISIBLE characters were
+    deleted just before it (invisible ones — zero-width, marks, tags — count nothing)."""
+    _fold, table, invisible = tables()
+    out: list[str] = []
+    positions: list[int] = []
+    gaps: list[int] = []
+    gap = 0
+    for index, ch in enumerate(text):
+        code = ord(ch)
+        mapped = table.get(code, ch)
+        if mapped is None:
+            if code not in invisible:
+                gap += 1
+            continue
+        out.append(mapped)
+        positions.append(index)
+        gaps.append(gap)
+        gap = 0
+    return "".join(out), positions, gaps

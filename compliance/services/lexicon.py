@@ -17,9 +17,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from compliance.matching import Hit, Lexicon, TermSpec
+from compliance.matching import Hit, Lexicon, TermSpec, compact
 from compliance.models import LexiconVersion, Severity, Term
-from rm_portal.core.errors import Conflict
+from rm_portal.core.errors import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +81,8 @@ def current_lexicon() -> Lexicon:
 def text_check(*, text: str) -> dict[str, Any]:
     """The prevention answer for the compose box: block → not allowed, warn → allowed with a warning."""
     hits: list[Hit] = current_lexicon().check(text)
-    suggestions: list[str] = []
-    for hit in hits:
-        if hit.suggestion and hit.suggestion not in suggestions:
-            suggestions.append(hit.suggestion)
+    # Each suggestion once, in the order of the hits: linear in the hits, however many there are.
+    suggestions = list(dict.fromkeys(h.suggestion for h in hits if h.suggestion))
     return {
         "allowed": not any(h.severity == Severity.BLOCK for h in hits),
         "hits": [h.as_dict() for h in hits],
@@ -101,8 +99,20 @@ def _bump() -> None:
     transaction.on_commit(lambda: cache.delete(VERSION_KEY))
 
 
+def _clean_term(term: str) -> str:
+    """The term, stripped; one made only of what matching deletes (spaces, punctuation, symbols,
+    zero-width characters) would be stored and match nothing: refused."""
+    term = term.strip()
+    if not compact(term):
+        raise Invalid(fields={"term": _("敏感词只含空白、标点、符号或不可见字符，无法匹配任何内容")})
+    return term
+
+
 def _clean_allow(allow: list[str]) -> list[str]:
-    return [a.strip() for a in allow if a.strip()]
+    phrases = [a.strip() for a in allow if a.strip()]
+    if any(not compact(a) for a in phrases):
+        raise Invalid(fields={"allow": _("豁免短语只含空白、标点、符号或不可见字符，无法匹配任何内容")})
+    return phrases
 
 
 @transaction.atomic
@@ -116,14 +126,15 @@ def term_create(
     active: bool = True,
     by: User | None = None,
 ) -> Term:
-    term = term.strip()
+    term = _clean_term(term)
+    allow = _clean_allow(allow or [])
     if Term.objects.filter(term=term).exists():
         raise Conflict(fields={"term": _("该敏感词已存在")})
     row = Term.objects.create(
         term=term,
         category=category.strip(),
         severity=severity,
-        allow=_clean_allow(allow or []),
+        allow=allow,
         suggestion=suggestion.strip(),
         active=active,
         updated_by=by,
@@ -139,7 +150,7 @@ def term_update(*, target: Term, by: User | None = None, **fields: Any) -> Term:
     if "allow" in fields:
         fields["allow"] = _clean_allow(fields["allow"])
     if "term" in fields:
-        fields["term"] = fields["term"].strip()
+        fields["term"] = _clean_term(fields["term"])
         if Term.objects.filter(term=fields["term"]).exclude(pk=term.pk).exists():
             raise Conflict(fields={"term": _("该敏感词已存在")})
     for name, value in fields.items():

@@ -177,3 +177,49 @@ def test_term_patch_bad_input_changes_nothing(api, compliance):
     assert r.status_code == 409 and "term" in r.json()
     term.refresh_from_db()
     assert (term.term, term.severity, term.allow) == ("加微信", "warn", [])
+
+
+ZW4 = "\u200b" * 4
+
+
+def test_invisible_characters_neither_pass_the_check_nor_escape_the_alert(api, rm01a, hq):
+    """The finding: four zero-width spaces between characters were allowed and raised no alert."""
+    from compliance.models import Alert
+    from compliance.services.ingestion import messages_ingest
+    from tests.compliance.factories import item
+
+    term_create(term="保本保收益", category="承诺收益", severity="block")
+    text = f"保{ZW4}本保{ZW4}收{ZW4}益"
+    body = api(rm01a).post("/api/v1/compliance/check/", {"text": text}, format="json").json()
+    assert body["allowed"] is False
+    assert [(h["start"], h["end"], h["matched"]) for h in body["hits"]] == [(0, len(text), text)]
+    tagged = "\U000e0041".join("保本保收益")  # Unicode tag characters
+    messages_ingest(items=[item("rm01a", text), item("rm01a", tagged)], by=rm01a, gateway=True)
+    assert sorted(a.hits[0]["matched"] for a in Alert.objects.all()) == sorted([text, tagged])
+
+
+EMPTY_TERMS = ["\u200b\u200b", "   ---  ", "\u00ad\u200d\ufe0f", "，。！", "😀"]
+
+
+@pytest.mark.parametrize("empty", EMPTY_TERMS)
+def test_a_term_that_normalises_to_nothing_is_refused_with_the_field(api, compliance, empty):
+    client = api(compliance)
+    new = {"term": empty, "category": "承诺收益", "severity": "block"}
+    r = client.post("/api/v1/compliance/terms/", new, format="json")
+    assert r.status_code == 400 and "不可见字符" in r.json()["term"][0]
+    assert not Term.objects.exists()
+    term = term_create(term="刚兑", category="承诺收益", severity="block")
+    r = client.patch(f"/api/v1/compliance/terms/{term.pk}/", {"term": empty}, format="json")
+    assert r.status_code == 400 and "term" in r.json()
+    term.refresh_from_db()
+    assert term.term == "刚兑"
+
+
+def test_an_allow_phrase_that_normalises_to_nothing_is_refused(api, compliance):
+    r = api(compliance).post(
+        "/api/v1/compliance/terms/",
+        {"term": "保本", "category": "承诺收益", "severity": "block", "allow": ["不保本", "\u200b"]},
+        format="json",
+    )
+    assert r.status_code == 400 and "allow" in r.json()
+    assert not Term.objects.exists()

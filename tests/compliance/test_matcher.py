@@ -109,3 +109,104 @@ def test_no_terms_no_hits_and_empty_text():
 
 def test_lone_surrogates_do_not_crash():
     assert spans("保\ud800本") == [("保本", 0, 3, "保\ud800本")]
+
+
+# --- Invisible characters never count toward the gap bound ---------------------------------
+
+ZW4 = "\u200b" * 4  # four zero-width spaces: more than MAX_GAP if they were counted
+
+
+@pytest.mark.parametrize(
+    "invisible",
+    [
+        pytest.param("\u200b" * 4, id="zero-width spaces"),
+        pytest.param("\u200c\u200d\u2060\ufeff", id="zero-width (non-)joiners, word joiner, BOM"),
+        pytest.param("\u0301\u0308\u0327\u0300" * 2, id="combining marks (Mn)"),
+        pytest.param("\u20dd\u20de\u20df\u20e0", id="enclosing marks (Me)"),
+        pytest.param("\u00ad" * 6, id="soft hyphens"),
+        pytest.param("".join(chr(c) for c in range(0xE0020, 0xE0030)), id="tag characters"),
+        pytest.param("\U000e0001\U000e007f" * 3, id="language tag and cancel tag"),
+        pytest.param("\u200d\ufe0f" * 3, id="ZWJ + VS16"),
+        pytest.param("\ufe00\ufe0e" * 3, id="variation selectors"),
+        pytest.param("\U000e0100\U000e01ef" * 3, id="variation selectors supplement"),
+    ],
+)
+def test_any_number_of_invisible_characters_is_no_gap(invisible):
+    text = invisible.join("保本保收益")
+    hits = LEXICON.check(text)
+    assert [(h.term, h.start, h.end) for h in hits] == [("保本保收益", 0, len(text))]
+    assert hits[0].matched == text  # spans index the ORIGINAL text
+    padded = "您好" + text + "哦"
+    assert spans(padded) == [("保本保收益", 2, 2 + len(text), text)]
+
+
+def test_the_finding_four_zero_width_spaces_between_characters_are_blocked():
+    text = f"保{ZW4}本保{ZW4}收{ZW4}益"
+    assert spans(text) == [("保本保收益", 0, len(text), text)]
+
+
+def test_visible_separators_are_still_bounded_among_invisible_ones():
+    # three visible separators (the bound) with any number of invisible ones between them: a hit
+    text = "加 \u200b\u200b \u200b\u200b 微信"
+    assert spans(text) == [("加微信", 0, len(text), text)]
+    # four visible separators: no hit, whatever invisible characters come with them
+    assert spans("加 \u200b \u200b \u200b 微信") == []
+    assert spans("加" + "\u00ad，" * 10 + "微信") == []
+
+
+def test_invisible_characters_inside_an_allow_phrase_still_allow():
+    assert spans(ZW4.join("不保本")) == []
+
+
+# --- Hit resolution is near-linear in the number of hits -----------------------------------
+
+
+def _lines_run(lexicon: Lexicon, text: str) -> tuple[int, int]:
+    """(hits, Python lines executed by the matcher): a deterministic measure of work, not time."""
+    import sys
+    from pathlib import Path
+
+    import compliance.matching
+
+    package = str(Path(compliance.matching.__file__).parent)
+    lines = 0
+
+    def tracer(frame, event, arg):
+        nonlocal lines
+        if not frame.f_code.co_filename.startswith(package):
+            return None
+        if event == "line":
+            lines += 1
+        return tracer
+
+    before = sys.gettrace()
+    sys.settrace(tracer)
+    try:
+        hits = lexicon.check(text)
+    finally:
+        sys.settrace(before)
+    return len(hits), lines
+
+
+def test_hit_resolution_work_grows_linearly_with_the_hits():
+    lexicon = Lexicon(
+        [
+            TermSpec("撤回", "引导私加联系方式", "warn", ("撤回申请",)),
+            TermSpec("回，撤", "测试", "record"),  # overlaps every 撤回 of the text below
+            TermSpec("保本", "承诺收益", "block"),
+        ]
+    )
+    # Hits, allow-phrases and overlaps in proportion: (撤回 + an allowed 撤回申请) per unit.
+    unit = "撤回，撤回申请，"
+    small_hits, small = _lines_run(lexicon, unit * 400)
+    large_hits, large = _lines_run(lexicon, unit * 800)
+    assert (small_hits, large_hits) == (400, 800)
+    # Twice the hits, about twice the work (the quadratic resolution was four times).
+    assert large <= 2.1 * small
+    assert large < 25 * len(unit * 800)  # a bounded number of Python lines per character
+
+
+def test_a_hit_heavy_text_is_answered_in_full():
+    hits = Lexicon([TermSpec("撤回", "引导私加联系方式", "warn")]).check("撤回，" * 8000)
+    assert len(hits) == 8000
+    assert (hits[0].start, hits[-1].end) == (0, 3 * 8000 - 1)

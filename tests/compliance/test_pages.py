@@ -166,3 +166,16 @@ def test_lexicon_editor_shows_a_duplicate_on_the_term_field(signed_in, complianc
     other.refresh_from_db()
     assert (other.term, other.severity) == ("加微信", "warn")
     assert officer.get("/compliance/terms/999999/").status_code == 404
+
+
+def test_the_lexicon_editor_refuses_a_term_that_normalises_to_nothing(signed_in, compliance):
+    officer = signed_in(compliance)
+    r = officer.post("/compliance/terms/", {"term": "   ---  ", "category": "承诺收益", "severity": "block"})
+    assert r.status_code == 200 and "不可见字符" in r.content.decode()
+    assert not Term.objects.exists()
+    term = Term.objects.create(term="刚兑", category="承诺收益", severity="block")
+    edit = {"term": "\u200b\u200b", "category": "x", "severity": "warn"}
+    r = officer.post(f"/compliance/terms/{term.pk}/", edit)
+    assert r.status_code == 200 and "不可见字符" in r.content.decode()
+    term.refresh_from_db()
+    assert (term.term, term.severity) == ("刚兑", "block")
