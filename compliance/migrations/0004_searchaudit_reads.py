@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('compliance', '0002_postgres_guards_and_bigrams'),
+        ('compliance', '0003_message_source'),
     ]
 
     operations = [
