@@ -37,6 +37,12 @@ from rm_portal.org.services import (
 )
 
 
+def _admin(request: HttpRequest) -> User:
+    """The signed-in admin: every admin view has required a staff login before ours run."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 @admin.register(Branch)
 class BranchAdmin(admin.ModelAdmin):
     list_display = ["code", "name"]
@@ -103,7 +109,7 @@ class StaffAdmin(admin.ModelAdmin):
     ) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = type(
-                "StaffCreateForm", (StaffCreateForm,), {"allowed_roles": manageable_roles(request.user)}
+                "StaffCreateForm", (StaffCreateForm,), {"allowed_roles": manageable_roles(_admin(request))}
             )
         return super().get_form(request, obj, change=change, **kwargs)
 
@@ -118,7 +124,7 @@ class StaffAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Staff | None = None) -> bool:
         # A compliance or gateway profile is shown to head office, never edited by it.
-        if obj is not None and obj.role not in manageable_roles(request.user):  # type: ignore[arg-type]
+        if obj is not None and obj.role not in manageable_roles(_admin(request)):
             return False
         return super().has_change_permission(request, obj)
 
@@ -137,7 +143,7 @@ class StaffAdmin(admin.ModelAdmin):
             title=data["title"],
             phone=data["phone"],
             wechat_id=data["wechat_id"],
-            by=request.user,  # type: ignore[arg-type]
+            by=_admin(request),
         )
         obj.pk, obj.user = created.pk, created.user
 
@@ -149,7 +155,7 @@ class StaffAdmin(admin.ModelAdmin):
         count, refused = 0, 0
         for staff in queryset.filter(active=True).select_related("user"):
             try:
-                staff_deactivate(staff=staff, by=request.user)  # type: ignore[arg-type]
+                staff_deactivate(staff=staff, by=_admin(request))
             except DomainError:
                 refused += 1
             else:
@@ -211,7 +217,7 @@ class StaffUserAdmin(UserAdmin):
         users = super().get_queryset(request)
         if request.user.is_superuser:
             return users
-        hidden = set(Role.values) - manageable_roles(request.user)  # type: ignore[arg-type]
+        hidden = set(Role.values) - manageable_roles(_admin(request))
         return users.exclude(is_superuser=True).exclude(staff__role__in=hidden)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -225,14 +231,20 @@ class StaffUserAdmin(UserAdmin):
         if user is not None and not (request.user.pk == user.pk or self._manages(request, user)):
             raise PermissionDenied
         # A copy per request, so the form knows who acts without state shared between requests.
+        acting = _admin(request)
+
+        class PasswordForm(AuditedPasswordForm):
+            by = acting
+
         bound = copy.copy(self)
-        bound.change_password_form = type("AuditedPasswordForm", (AuditedPasswordForm,), {"by": request.user})
+        bound.change_password_form = PasswordForm
         return UserAdmin.user_change_password(bound, request, id, form_url)
 
     def _manages(self, request: HttpRequest, user: User) -> bool:
         staff = Staff.objects.filter(user=user).only("role").first()
         role = staff.role if staff else None
-        return request.user.is_superuser or (role in manageable_roles(request.user) and not user.is_superuser)  # type: ignore[arg-type]
+        acting = _admin(request)
+        return acting.is_superuser or (role in manageable_roles(acting) and not user.is_superuser)
 
 
 class OwnPasswordForm(OwnPasswordChangeForm):

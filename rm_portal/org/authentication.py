@@ -15,7 +15,7 @@ class ExpiringTokenAuthentication(TokenAuthentication):
     """DRF tokens that lapse after TOKEN_TTL, and stop working when the person leaves; and the chat
     gateway's key (`gw_…`, `manage.py gateway_key`), which does not lapse."""
 
-    def authenticate_credentials(self, key: str) -> tuple[User, Token | None]:  # type: ignore[override]
+    def authenticate_credentials(self, key: str) -> tuple[User, Token | None]:
         if key.startswith(GATEWAY_KEY_PREFIX):
             user = gateway_key_user(key)
             if user is None:

@@ -69,7 +69,7 @@ class StaffChange(models.Model):
         CREATED = "created", _("开通账号")
         ROLE = "role", _("角色")
         ACTIVE = "active", _("在职状态")
-        PASSWORD = "password", _("密码")  # noqa: S105  (the kind of change, not a password)
+        PASSWORD = "password", _("密码")
         GATEWAY_KEY = "gateway_key", _("网关密钥")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
@@ -83,7 +83,10 @@ class StaffChange(models.Model):
         verbose_name=_("操作人"),
     )
     whom = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_changes", verbose_name=_("对象")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="staff_changes",
+        verbose_name=_("对象"),
     )
     what = models.CharField(_("变更项"), max_length=16, choices=What.choices)
     before = models.CharField(_("变更前"), max_length=64, blank=True)
@@ -111,7 +114,9 @@ class GatewayKey(models.Model):
     """The chat gateway's API key: only its SHA-256 is kept. It never lapses (a machine cannot type a
     password or answer a lock) and is replaced by issuing a new one (`manage.py gateway_key`)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gateway_key")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gateway_key"
+    )
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -25,8 +25,11 @@ HEAD_OFFICE_GROUP = "总行管理员"
 # names. Nothing that changes who may do what (groups, permissions, superuser): that goes through
 # the services below, and superuser through `createsuperuser` at deployment only.
 HEAD_OFFICE_PERMISSIONS = {
-    "org": ["view_branch", "add_branch", "change_branch", "view_staff", "add_staff", "change_staff"]
-    + ["view_staffchange"],
+    "org": [
+        *("view_branch", "add_branch", "change_branch"),
+        *("view_staff", "add_staff", "change_staff"),
+        "view_staffchange",
+    ],
     "auth": ["view_user", "change_user"],
 }
 

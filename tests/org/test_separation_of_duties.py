@@ -174,7 +174,9 @@ def test_nobody_is_made_superuser_or_given_groups_from_the_app(client, db):
     root = User.objects.create_superuser("root", password="root-pass-123")
     other = User.objects.create_user("other", password="other-pass-123")
     client.force_login(root)
-    r = client.post(f"/admin/auth/user/{other.pk}/change/", user_form(other, is_superuser="on", is_staff="on"))
+    r = client.post(
+        f"/admin/auth/user/{other.pk}/change/", user_form(other, is_superuser="on", is_staff="on")
+    )
     assert r.status_code == 302
     other.refresh_from_db()
     assert not other.is_superuser and not other.is_staff

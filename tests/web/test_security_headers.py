@@ -55,12 +55,16 @@ def test_swagger_ui_is_served_from_our_own_static_files(client, db):
 def test_https_deployment_sends_hsts_and_redirects_except_the_health_check(tmp_path):
     run = settings_in_subprocess(
         {"RM_VAR_DIR": str(tmp_path), "DJANGO_HTTPS": "1"},
-        show="s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT",
+        show=(
+            "s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+            "s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT"
+        ),
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "31536000 True True ['^healthz$']"
     plain = settings_in_subprocess(
-        {"RM_VAR_DIR": str(tmp_path), "DJANGO_HTTPS": "0"}, show="s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT"
+        {"RM_VAR_DIR": str(tmp_path), "DJANGO_HTTPS": "0"},
+        show="s.SECURE_HSTS_SECONDS, s.SECURE_SSL_REDIRECT",
     )
     assert plain.stdout.strip() == "0 False"
 
