@@ -45,3 +45,7 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The scaled pass runs with DJANGO_HTTPS=1 (its default), whose redirect to HTTPS would answer
+    # every plain-HTTP test request with a 301: the test client stands where the TLS proxy hands
+    # over. tests/web/test_security_headers.py checks the redirect and HSTS themselves.
+    settings.SECURE_SSL_REDIRECT = False

@@ -16,7 +16,7 @@ from rm_portal.api.inputs import validated
 from rm_portal.core.errors import Invalid, NotAllowed
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.org.access import staff_of, staff_required
-from rm_portal.org.models import Staff
+from rm_portal.org.models import Role, Staff
 from rm_portal.org.serializers import MeOut, TokenOut, WechatQrOut
 from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set
 from rm_portal.org.tokens import token_issue, token_revoke
@@ -33,6 +33,10 @@ class TokenApi(APIView):
     @extend_schema(request=Input, responses=TokenOut)
     def post(self, request: Request) -> Response:
         data = validated(self.Input, request.data)
+        if Staff.objects.filter(user__username=data["username"], role=Role.GATEWAY).exists():
+            # Refused before any password is checked: failures here count against nothing, so no
+            # stranger can lock the gateway out. It authenticates with its key instead.
+            raise NotAllowed(_("网关账号使用密钥认证（manage.py gateway_key），不能用密码登录"))
         # Axes needs the Django request: it flags a lockout on it, and its middleware answers 429.
         user = authenticate(request._request, username=data["username"], password=data["password"])
         if user is None:

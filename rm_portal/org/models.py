@@ -57,3 +57,72 @@ class Staff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user.username})"
+
+
+class StaffChange(models.Model):
+    """Who changed whose role, activity, password or key, and from what to what.
+
+    Append-only: the services that change these write one row each, nothing edits or deletes one.
+    """
+
+    class What(models.TextChoices):
+        CREATED = "created", _("开通账号")
+        ROLE = "role", _("角色")
+        ACTIVE = "active", _("在职状态")
+        PASSWORD = "password", _("密码")
+        GATEWAY_KEY = "gateway_key", _("网关密钥")
+
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # None: done from the command line (seed_demo, gateway_key), a deployment act.
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    whom = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="staff_changes",
+        verbose_name=_("对象"),
+    )
+    what = models.CharField(_("变更项"), max_length=16, choices=What.choices)
+    before = models.CharField(_("变更前"), max_length=64, blank=True)
+    after = models.CharField(_("变更后"), max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("账号变更记录")
+        verbose_name_plural = _("账号变更记录")
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.whom_id} {self.what}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # The audit trail of who may do what: a row, once written, is evidence.
+        if not self._state.adding:
+            raise ValueError("StaffChange rows are append-only")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise ValueError("StaffChange rows are append-only")
+
+
+class GatewayKey(models.Model):
+    """The chat gateway's API key: only its SHA-256 is kept. It never lapses (a machine cannot type a
+    password or answer a lock) and is replaced by issuing a new one (`manage.py gateway_key`)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gateway_key"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("网关密钥")
+        verbose_name_plural = _("网关密钥")
+
+    def __str__(self) -> str:
+        return f"gateway key of {self.user_id}"

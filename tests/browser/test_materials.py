@@ -4,6 +4,7 @@ import io
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import login
 from tests.materials.factories import poster, script
@@ -38,7 +39,8 @@ def test_rm_finds_a_script_copies_it_and_opens_a_poster(phone, rm01a, hq_admin, 
     phone.get_by_test_id("open-poster").click()
     image = phone.get_by_test_id("poster")
     image.wait_for()
-    phone.wait_for_function("document.querySelector('[data-testid=poster]').naturalWidth === 1080")
+    # expect(), not wait_for_function("…"): a string predicate is eval'd in the page, which the CSP forbids.
+    expect(image).to_have_js_property("naturalWidth", 1080)
     assert phone.get_by_test_id("save").get_attribute("download")
     shot = phone.shot("rm01a-poster")
     assert Image.open(io.BytesIO(shot.read_bytes())).width == 750
