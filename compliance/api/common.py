@@ -3,10 +3,12 @@ walls, per-user throttles, and the archive search's query parameters."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any, cast
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
@@ -32,6 +34,9 @@ def printable(value: str) -> None:
 
 def text_field(**kwargs: Any) -> serializers.CharField:
     return serializers.CharField(validators=[printable], **kwargs)
+
+
+logger = logging.getLogger(__name__)
 
 
 class TermsPermission(BasePermission):
@@ -66,6 +71,15 @@ class _PerUser(UserRateThrottle):
     `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]` at each request — DRF's own class reads it
     once at import, so a changed setting would never apply. Over the rate: 429 `{"detail"}` in the
     caller's language, with `Retry-After`."""
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return bool(super().allow_request(request, view))
+        except (OSError, RedisError):  # the cache is down
+            # A throttle protects the CPU; archiving must not depend on the cache. While the cache
+            # is unreachable the request goes through unthrottled, and the outage is logged.
+            logger.warning("throttle %s skipped: the cache is unavailable", self.scope, exc_info=True)
+            return True
 
     def get_rate(self) -> str | None:
         rates = cast(dict[str, str], api_settings.DEFAULT_THROTTLE_RATES)
