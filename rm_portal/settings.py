@@ -307,6 +307,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "rm_portal.api.schema.document_errors",
+        "rm_portal.api.schema.forbid_unknown_fields",
     ],
 }
 
