@@ -366,6 +366,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "rm_portal.api.schema.document_errors",
+        "rm_portal.api.schema.forbid_unknown_fields",
     ],
 }
 
@@ -379,8 +380,17 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task taken by a worker that dies (or loses Redis) goes back to the queue once this much time has
+# passed since it was taken: longer than the longest task, or a slow task runs twice. With
+# acks_late and reject_on_worker_lost above, Redis keeps the message until the task has finished;
+# kombu's default (1 h) is shorter than a large import. Countdown retries (notification back-off,
+# at most 1 h) must stay below it too, or they are delivered twice.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env_int("CELERY_VISIBILITY_TIMEOUT_SECONDS", 3 * 3600, minimum=3600)
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+        "visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS
+    }
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_IGNORE_RESULT = False
 else:

@@ -31,3 +31,16 @@ def document_errors(result: dict[str, Any], generator: Any, request: Any, public
                     },
                 )
     return result
+
+
+def forbid_unknown_fields(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Request bodies are strict: `rm_portal.api.inputs.validated` answers an unknown field with a 400
+    naming it (a misspelt field is an error, not silently dropped). Say so in every request component
+    (`…Request`, split from the responses by COMPONENT_SPLIT_REQUEST), so a client's generated
+    models refuse the typo before it is sent. Responses stay open: they may gain fields."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and component.get("type") == "object":
+            component.setdefault("additionalProperties", False)
+    return result

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
+from rm_portal.api.fields import BankDateField
 from rm_portal.checklists import rules
 from rm_portal.checklists.clock import local_today
 from rm_portal.checklists.models import ChecklistTemplate, RunAudit
@@ -139,11 +140,16 @@ DATE_FORMAT: dict[str, Any] = {"invalid": gettext_lazy("日期格式应为 YYYY-
 class RangeQuery(serializers.Serializer[dict[str, Any]]):
     """`since`..`until` (both in bank days): by default the fortnight up to today, at most a year."""
 
-    since = serializers.DateField(
-        required=False, help_text="YYYY-MM-DD; default: 13 days before until", error_messages=DATE_FORMAT
+    # In the bank's range (2000-01-01..2099-12-31): `until=0001-01-05` overflowed `until - 13 days`.
+    since = BankDateField(
+        required=False,
+        help_text="YYYY-MM-DD, 2000-01-01 … 2099-12-31; default: 13 days before until",
+        error_messages=DATE_FORMAT,
     )
-    until = serializers.DateField(
-        required=False, help_text="YYYY-MM-DD; default: today", error_messages=DATE_FORMAT
+    until = BankDateField(
+        required=False,
+        help_text="YYYY-MM-DD, 2000-01-01 … 2099-12-31; default: today",
+        error_messages=DATE_FORMAT,
     )
     branch = serializers.CharField(required=False, default="", help_text="branch code")
 

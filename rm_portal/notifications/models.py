@@ -35,9 +35,12 @@ class Delivery(models.Model):
     A failed attempt that may succeed later (the network, WeCom busy) is `retry` and is followed by
     attempt n+1 after a back-off; the last allowed attempt, or a refusal that no retry can mend, is
     `failed`. `sent`, `recorded`, `skipped` and `failed` end the notification's tries on the channel.
+    An attempt is `sending` from its claim until the channel answers; one left `sending` had its
+    worker die mid-send, and the sweeper follows it with the next attempt.
     """
 
     class Status(models.TextChoices):
+        SENDING = "sending", _("发送中")
         SENT = "sent", _("已发送")
         RECORDED = "recorded", _("未配置，仅记录")
         RETRY = "retry", _("发送失败，将重试")

@@ -12,3 +12,11 @@ def notifications_deliver(self: Task, notification_ids: list[int]) -> int:
     if round_.retry:
         raise self.retry(args=(round_.retry,), countdown=delivery.retry_delay(round_.attempt))
     return round_.sent
+
+
+@shared_task(acks_late=True)
+def notifications_sweep() -> int:
+    # Imported here: the services module imports this one to enqueue deliveries.
+    from rm_portal.notifications.services import notifications_sweep as sweep
+
+    return sweep()

@@ -3,14 +3,17 @@ resumed and ends the rest with a reason a person can read."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from rm_portal.core import resumers
 from rm_portal.core.models import Job
 from rm_portal.core.services import job_create, job_progress, job_start, jobs_sweep
+from tests.conftest import need
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +70,31 @@ def test_a_job_that_keeps_losing_its_worker_ends_failed_after_the_last_resume(rm
     job.refresh_from_db()
     assert job.state == "failed"
     assert "任务中断" in job.errors[-1]["detail"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_sweepers_at_once_resume_each_stale_job_once(rm01a, settings, resumed):
+    """Two beat processes (a restart overlapping the old one, two schedulers by mistake) sweep at the
+    same moment on their own connections: the conditional claim lets one of them act per job."""
+    need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    jobs = [job_create(owner=rm01a, kind="resumable") for _ in range(20)]
+    when = later(settings.JOB_STALE_MINUTES + 1)
+    start = threading.Barrier(2)
+    counts: list[dict[str, int]] = []
+
+    def sweep() -> None:
+        try:
+            start.wait(timeout=30)
+            counts.append(jobs_sweep(now=when))
+        finally:
+            connection.close()
+
+    sweepers = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in sweepers:
+        thread.start()
+    for thread in sweepers:
+        thread.join(timeout=60)
+    assert sum(c["resumed"] for c in counts) == 20 and sum(c["failed"] for c in counts) == 0
+    assert sorted(resumed) == sorted(job.pk for job in jobs)  # each job once, by one sweeper
+    assert set(Job.objects.values_list("resumes", flat=True)) == {1}

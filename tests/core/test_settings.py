@@ -168,3 +168,37 @@ def test_the_product_hashes_passwords_with_pbkdf2_whatever_the_tests_use(tmp_pat
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "pbkdf2_sha256"
+
+
+SCALED = {
+    "DATABASE_URL": "postgres://bank@db.internal:5432/rm",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "DJANGO_SECRET_KEY": "a-long-enough-secret-key",
+}
+CELERY_CONF = (
+    "__import__('rm_portal.celery', fromlist=['app']).app.conf.broker_transport_options, "
+    "__import__('rm_portal.celery', fromlist=['app']).app.conf.task_acks_late, "
+    "__import__('rm_portal.celery', fromlist=['app']).app.conf.task_reject_on_worker_lost"
+)
+
+
+def test_the_redis_broker_redelivers_a_lost_task_only_after_the_visibility_timeout(tmp_path):
+    # kombu's default is one hour: a task killed mid-run waited an hour, and a task longer than an
+    # hour ran twice. The worker acknowledges after the task and gives a lost one back.
+    run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path), **SCALED}, show=CELERY_CONF)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["{'visibility_timeout':", "10800}", "True", "True"]
+    run = settings_in_subprocess(
+        {"RM_VAR_DIR": str(tmp_path), **SCALED, "CELERY_VISIBILITY_TIMEOUT_SECONDS": "21600"},
+        show=CELERY_CONF,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[:2] == ["{'visibility_timeout':", "21600}"]
+
+
+def test_a_visibility_timeout_shorter_than_the_longest_retry_stops_start_up(tmp_path):
+    run = settings_in_subprocess(
+        {"RM_VAR_DIR": str(tmp_path), **SCALED, "CELERY_VISIBILITY_TIMEOUT_SECONDS": "60"}
+    )
+    assert run.returncode != 0
+    assert "CELERY_VISIBILITY_TIMEOUT_SECONDS" in run.stderr
