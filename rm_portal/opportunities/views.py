@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,13 @@ from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
-from rm_portal.opportunities.services.execution import MAX_AMOUNT, opportunity_complete, opportunity_review
+from rm_portal.opportunities.services.execution import (
+    AMOUNT_RANGE,
+    MAX_AMOUNT,
+    opportunity_call,
+    opportunity_complete,
+    opportunity_review,
+)
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
@@ -49,7 +55,7 @@ class CompleteForm(forms.Form):
         min_value=0,
         max_value=MAX_AMOUNT,
         required=False,
-        error_messages={"invalid": gettext_lazy("金额格式不正确")},
+        error_messages={"invalid": gettext_lazy("金额格式不正确"), "max_value": AMOUNT_RANGE, "min_value": AMOUNT_RANGE},
     )
 
 
@@ -95,9 +101,10 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     can_complete = selectors.opportunity_workable(request.user, opportunity)
     context = {
         "o": opportunity,
+        # Masked for everyone: the full number is never in a page. The one who must call gets a
+        # button that goes through `call` (scoped, logged), which redirects to the tel: URL.
         "phone": mask_phone(opportunity.customer.phone),
-        # The one who must call gets the number in the tel: link; everyone else sees it masked.
-        "tel": opportunity.customer.phone if can_complete else "",
+        "can_call": can_complete and bool(opportunity.customer.phone.strip()),
         "reason": selectors.reason_words(opportunity.reason),
         "can_complete": can_complete,
         "can_review": request.user.staff.role == Role.BRANCH_LEAD
@@ -128,6 +135,28 @@ def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return redirect("opportunities:detail", pk=pk)
     messages.success(request, _("已记录结果"))
     return redirect("opportunities:inbox")
+
+
+class TelRedirect(HttpResponseRedirect):
+    """A redirect to the phone's dialler (Django's redirect allows only http, https and ftp)."""
+
+    allowed_schemes = ["tel"]
+
+
+@require_POST
+@staff_page(Role.RM, Role.BRANCH_LEAD)
+def call(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Click-to-call: the one who works the opportunity reveals the number (logged) and dials it.
+    A POST with the CSRF token, so a link or an image elsewhere cannot reveal it in their name."""
+    opportunity = selectors.opportunity_to_work_for(request.user, pk)
+    try:
+        tel = opportunity_call(opportunity=opportunity, by=request.user)
+    except DomainError as error:
+        show_error(request, error)
+        return redirect("opportunities:detail", pk=pk)
+    response = TelRedirect(tel)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_page(Role.BRANCH_LEAD)
