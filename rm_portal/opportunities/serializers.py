@@ -147,7 +147,9 @@ class FiguresOut(serializers.Serializer[Any]):
     )
     conversion_rate = serializers.FloatField(allow_null=True, help_text="converted / completed")
     amount = serializers.DecimalField(
-        max_digits=16, decimal_places=2, help_text="summed over the completed opportunities reviewed as accurate"
+        max_digits=16,
+        decimal_places=2,
+        help_text="summed over the completed opportunities reviewed as accurate",
     )
     reviewed = serializers.IntegerField()
     accuracy = serializers.FloatField(allow_null=True, help_text="judged accurate / reviewed")

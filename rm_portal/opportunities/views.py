@@ -55,7 +55,11 @@ class CompleteForm(forms.Form):
         min_value=0,
         max_value=MAX_AMOUNT,
         required=False,
-        error_messages={"invalid": gettext_lazy("金额格式不正确"), "max_value": AMOUNT_RANGE, "min_value": AMOUNT_RANGE},
+        error_messages={
+            "invalid": gettext_lazy("金额格式不正确"),
+            "max_value": AMOUNT_RANGE,
+            "min_value": AMOUNT_RANGE,
+        },
     )
 
 

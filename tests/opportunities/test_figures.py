@@ -68,7 +68,8 @@ def test_one_conversion_is_at_most_one_hundred_million(api, generated, rm01a, am
     assert r.status_code == 400 and "1 亿元" in r.json()["amount"][0]
     client = Client()
     client.force_login(rm01a)
-    page = client.post(f"/opportunities/{pk}/complete/", {"outcome": "converted", "amount": amount}, follow=True)
+    body = {"outcome": "converted", "amount": amount}
+    page = client.post(f"/opportunities/{pk}/complete/", body, follow=True)
     assert "1 亿元" in page.content.decode()
     assert Opportunity.objects.get(pk=pk).status == "open"
     ok = api(rm01a).post(
