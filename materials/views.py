@@ -48,11 +48,7 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     share = live_share(token)
     if share is None:
         return _not_found(request)
-    view_record(
-        share=share,
-        ip=request.META.get("REMOTE_ADDR", ""),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    view_record(share=share, ip=request.META.get("REMOTE_ADDR", ""))
     staff = share.rm.staff
     values = values_for(staff=staff, customer=share.customer)
     context = {
