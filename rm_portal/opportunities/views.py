@@ -8,12 +8,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
@@ -108,7 +110,9 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         # Masked for everyone: the full number is never in a page. The one who must call gets a
         # button that goes through `call` (scoped, logged), which redirects to the tel: URL.
         "phone": mask_phone(opportunity.customer.phone),
-        "can_call": can_complete and bool(opportunity.customer.phone.strip()),
+        "call_token": call_token(request.user, opportunity)
+        if can_complete and opportunity.customer.phone.strip()
+        else "",
         "reason": selectors.reason_words(opportunity.reason),
         "can_complete": can_complete,
         "can_review": request.user.staff.role == Role.BRANCH_LEAD
@@ -147,12 +151,33 @@ class TelRedirect(HttpResponseRedirect):
     allowed_schemes = ["tel"]
 
 
-@require_POST
+# The call link is a plain link (a form posting to a redirect to tel: would be stopped by the CSP's
+# form-action 'self'), so it carries its own proof instead of the CSRF token: signed for this person
+# and this opportunity, and short-lived, so a link elsewhere cannot reveal a number in their name.
+CALL_SALT = "opportunities.call"
+CALL_TOKEN_MAX_AGE = 15 * 60  # seconds: long enough to read the script before dialling
+
+
+def call_token(user: User, opportunity: Opportunity) -> str:
+    return signing.TimestampSigner(salt=CALL_SALT).sign(f"{user.pk}:{opportunity.pk}")
+
+
+def _call_token_valid(token: str, user: User, opportunity: Opportunity) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=CALL_SALT).unsign(token, max_age=CALL_TOKEN_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one
+        return False
+    return value == f"{user.pk}:{opportunity.pk}"
+
+
+@require_GET
 @staff_page(Role.RM, Role.BRANCH_LEAD)
 def call(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """Click-to-call: the one who works the opportunity reveals the number (logged) and dials it.
-    A POST with the CSRF token, so a link or an image elsewhere cannot reveal it in their name."""
+    """Click-to-call: the one who works the opportunity reveals the number (logged) and dials it."""
     opportunity = selectors.opportunity_to_work_for(request.user, pk)
+    if not _call_token_valid(request.GET.get("t", ""), request.user, opportunity):
+        messages.error(request, _("拨号链接已过期，请再点一次“拨打电话”"))
+        return redirect("opportunities:detail", pk=pk)
     try:
         tel = opportunity_call(opportunity=opportunity, by=request.user)
     except DomainError as error:

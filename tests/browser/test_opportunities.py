@@ -24,8 +24,10 @@ def test_rm_opens_an_opportunity_copies_the_script_and_completes_it(phone, world
     phone.click("[data-testid=opportunity]")
     script = phone.text_content("[data-testid=script]")
     assert script == "您好客户C1，我是张晓明，您的定期快到期了。"
-    # The call button posts to the logged click-to-call step; the page itself never has the number.
-    assert phone.get_attribute("[data-testid=call]", "type") == "submit"
+    # The call button goes through the logged click-to-call step; the page itself never has the number.
+    assert phone.get_attribute("[data-testid=call]", "href").startswith(
+        f"/opportunities/{Opportunity.objects.get(customer=world['c1']).pk}/call/?t="
+    )
     assert "13812341234" not in phone.content()
     phone.click("[data-testid=copy]")
     phone.wait_for_function("document.querySelector('[data-testid=copy]').textContent.includes('已复制')")
