@@ -147,17 +147,14 @@ def models_f_plus_one():
 
 
 def landing_load(port: int, tokens: list[str], clients: int, total: int, *, fresh: bool) -> LoadResult:
-    """fresh: every request a new visitor (a view is written); else each client one returning visitor."""
+    """fresh: every request a first view of its link (a view is written: `tokens` holds one link per
+    request, since a visitor is keyed on the address, and every client here comes from 127.0.0.1);
+    else each client one returning visitor of one link."""
+    per_client = total // clients
 
     def landing(rng, client, i):
-        token = rng.choice(tokens) if fresh else tokens[client % len(tokens)]
-        visitor = f"{client}-{i}-{rng.random()}" if fresh else str(client)
-        return (
-            "GET",
-            f"/s/{token}",
-            None,
-            {"User-Agent": f"Mozilla/5.0 (iPhone) MicroMessenger/8.0 visitor-{visitor}"},
-        )
+        token = tokens[(client * per_client + i) % len(tokens)] if fresh else tokens[client % len(tokens)]
+        return ("GET", f"/s/{token}", None, {"User-Agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0"})
 
     return hammer(port, clients, total, landing)
 
@@ -224,6 +221,9 @@ def main() -> None:
         # 3. the landing page on gunicorn
         rms = list(User.objects.filter(pk__in=user_ids[:200]))
         tokens = [share_create(rm=rm, material=material).token for rm in rms]
+        fresh_tokens = [
+            share_create(rm=rms[k % len(rms)], material=material).token for k in range(args.requests)
+        ]
         queries = landing_queries(tokens[0])
         connections.close_all()
         with gunicorn(dict(os.environ), workers=args.workers) as port:
@@ -233,7 +233,7 @@ def main() -> None:
                     port, tokens, args.clients, args.requests, fresh=False
                 ),
                 "new visitors (a view written each time)": landing_load(
-                    port, tokens, args.clients, args.requests, fresh=True
+                    port, fresh_tokens, args.clients, args.requests, fresh=True
                 ),
             }
 

@@ -143,7 +143,8 @@ class ShareToken(models.Model):
 
 class ViewEvent(models.Model):
     token = models.ForeignKey(ShareToken, on_delete=models.CASCADE, related_name="views")
-    # sha256 of SECRET_KEY-derived salt + IP + user agent: counts a visitor, never stores the IP.
+    # HMAC-SHA256 of the address (IPv6: its /64) keyed from SECRET_KEY (services/landing.py): counts
+    # a visitor, never stores the IP. Not the user agent: a visitor rotates that at will.
     visitor = models.CharField(max_length=64)
     at = models.DateTimeField(db_index=True)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 import re
 from dataclasses import asdict
 from typing import Any
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from materials.models import Kind, MarketingCategory, RiskLevel
+from materials.models import Attachment, Kind, MarketingCategory, RiskLevel
 from materials.placeholders import PLACEHOLDERS, fill, values_for
 from materials.selectors import (
     live_share,
@@ -30,6 +29,7 @@ from materials.serializers import landing_url
 from materials.services.landing import view_record
 from materials.services.materials import material_create, material_update
 from materials.services.shares import ShareRefused, share_create, share_text
+from materials.uploads import IMAGE_TYPES, stored_image_type
 from rm_portal.core.errors import DomainError
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.org.api import wechat_qr_response
@@ -48,11 +48,7 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
     share = live_share(token)
     if share is None:
         return _not_found(request)
-    view_record(
-        share=share,
-        ip=request.META.get("REMOTE_ADDR", ""),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    view_record(share=share, ip=request.META.get("REMOTE_ADDR", ""))
     staff = share.rm.staff
     values = values_for(staff=staff, customer=share.customer)
     context = {
@@ -74,9 +70,7 @@ def landing_file(request: HttpRequest, token: str, pk: int) -> HttpResponseBase:
     attachment = share.material.attachments.filter(pk=pk).first() if share else None
     if attachment is None:
         return _not_found(request)
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f'inline; filename="{attachment.pk}{_suffix(attachment.content_type)}"'
-    return response
+    return _attachment_response(attachment)
 
 
 def landing_wechat_qr(request: HttpRequest, token: str) -> HttpResponseBase:
@@ -100,8 +94,7 @@ def material_file(request: AuthedHttpRequest, pk: int, file_pk: int) -> HttpResp
     attachment = material_for(request.user, pk).attachments.filter(pk=file_pk).first()
     if attachment is None:
         raise Http404
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    response["Content-Disposition"] = f'inline; filename="{attachment.pk}{_suffix(attachment.content_type)}"'
+    response = _attachment_response(attachment)
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -111,14 +104,42 @@ def poster_background(request: AuthedHttpRequest, pk: int) -> HttpResponseBase:
     layout = poster_template_for(request.user, pk).layout
     if not layout.background:
         raise Http404
-    content_type = mimetypes.guess_type(layout.background.name)[0] or "application/octet-stream"
-    response = FileResponse(layout.background.open("rb"), content_type=content_type)
+    stored = layout.background.open("rb")
+    head = stored.read(16)
+    stored.seek(0)
+    # The type comes from the bytes we wrote (a re-encoded PNG or JPEG), never from a name: a
+    # background stored before the re-encoding is downloaded, not rendered, unless it is one.
+    content_type = stored_image_type(head)
+    response = FileResponse(stored, content_type=content_type or "application/octet-stream")
+    disposition = "inline" if content_type else "attachment"
+    response["Content-Disposition"] = (
+        f'{disposition}; filename="background-{pk}{_suffix(content_type or "")}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=300"
     return response
 
 
+def _attachment_response(attachment: Attachment) -> FileResponse:
+    """An attachment with the type its check found (never the uploader's claim): images inline, so a
+    phone shows them; anything else (a PDF) as a download, so no browser renders it in our origin."""
+    content_type = attachment.content_type
+    inline = content_type in IMAGE_TYPES.values()
+    response = FileResponse(attachment.file.open("rb"), content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{attachment.pk}{_suffix(content_type)}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 def _suffix(content_type: str) -> str:
-    return {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg"}.get(content_type, "")
+    return {
+        "application/pdf": ".pdf",
+        "image/png": ".png",
+        "image/jpeg": ".jpg",
+        "image/webp": ".webp",
+        "image/gif": ".gif",
+    }.get(content_type, "")
 
 
 # --- staff pages ----------------------------------------------------------------------------

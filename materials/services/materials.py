@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from materials.models import Attachment, Kind, Material, PosterLayout
 from materials.placeholders import PLACEHOLDERS, unknown_placeholders
-from materials.uploads import Checked, check_attachment, check_image
+from materials.uploads import Checked, CleanImage, background_clean, check_attachment
 from rm_portal.core.errors import Invalid
 from rm_portal.org.models import Branch
 
@@ -159,11 +159,11 @@ def material_create(
     branch_rows = _branches(branches)
     # Every file is checked before anything is stored: a bad upload leaves nothing half-way.
     checked = _checked_files(attachments)
-    poster: tuple[Checked, dict[str, Any]] | None = None
+    poster: tuple[CleanImage, dict[str, Any]] | None = None
     if kind == Kind.POSTER:
         if background is None or layout is None:
             raise Invalid(fields={"background": _("海报模板须上传背景图并设置版式")})
-        image = check_image(background, "background")
+        image = background_clean(background)
         poster = (image, layout_check(width=image.width, height=image.height, layout=layout))
     material = Material.objects.create(created_by=by, **fields)
     material.branches.set(branch_rows)
@@ -171,7 +171,7 @@ def material_create(
     if poster is not None:
         image, clean = poster
         PosterLayout.objects.create(
-            material=material, background=background, width=image.width, height=image.height, **clean
+            material=material, background=image.file, width=image.width, height=image.height, **clean
         )
     return material
 
@@ -206,10 +206,11 @@ def material_update(
         getattr(material, "layout", None) if material.kind == Kind.POSTER else None
     )
     new_layout: tuple[int, int, dict[str, Any]] | None = None
+    cleaned: CleanImage | None = None
     if material.kind == Kind.POSTER and (background is not None or layout is not None):
         if background is not None:
-            image = check_image(background, "background")
-            width, height = image.width, image.height
+            cleaned = background_clean(background)
+            width, height = cleaned.width, cleaned.height
         elif layout_row is not None:
             width, height = layout_row.width, layout_row.height
         else:
@@ -237,8 +238,8 @@ def material_update(
     if new_layout is not None:
         width, height, clean = new_layout
         row = layout_row or PosterLayout(material=material)
-        if background is not None:
-            row.background = background
+        if cleaned is not None:
+            row.background = cleaned.file
         row.width, row.height = width, height
         for name, value in clean.items():
             setattr(row, name, value)

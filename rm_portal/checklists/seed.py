@@ -91,9 +91,14 @@ def demo_photo(taken_at: datetime, seed: int) -> bytes:
     return out.getvalue()
 
 
-def _complete(run: ChecklistRun, at: datetime, rng: random.Random, *, photo_day_shift: int = 0) -> None:
-    # A branch run is done by whichever member of the branch is there: pick one per item.
+def _complete(
+    run: ChecklistRun, at: datetime, rng: random.Random, *, auditor: User | None, photo_day_shift: int = 0
+) -> None:
+    # A branch run is done by whichever member of the branch is there: pick one per item. Not the
+    # lead who audits it when anyone else can (nobody approves their own work).
     people = [User(pk=pk) for pk in services.run_people(run)] if run.per_branch else []
+    others = [person for person in people if auditor is None or person.pk != auditor.pk]
+    people = others or people
     for item in run.items.all():
         by = rng.choice(people) if people else run.assignee
         photo = None
@@ -113,10 +118,13 @@ def _history(run: ChecklistRun, index: int, leads: dict[int, User]) -> None:
         return  # left open: the day's end turns it into "missed"
     late = roll > 0.82
     at = run.due_at + timedelta(minutes=rng.randrange(10, 90)) if late else start + timedelta(minutes=20)
-    _complete(run, at, rng, photo_day_shift=3 if 0.6 < roll < 0.63 else 0)
     lead = leads.get(run.branch_id)
-    if lead is None:
-        return
+    _complete(run, at, rng, auditor=lead, photo_day_shift=3 if 0.6 < roll < 0.63 else 0)
+    own = lead is not None and (
+        (run.assignee_id == lead.pk and not run.per_branch) or run.items.filter(completed_by=lead).exists()
+    )
+    if lead is None or own:
+        return  # nobody else to audit it: it stays submitted
     run.refresh_from_db()
     if 0.12 <= roll < 0.2:
         services.run_audit(

@@ -24,7 +24,12 @@ from rm_portal.opportunities.serializers import (
     RulesStatsOut,
     RuleStatsOut,
 )
-from rm_portal.opportunities.services.execution import MAX_AMOUNT, opportunity_complete, opportunity_review
+from rm_portal.opportunities.services.execution import (
+    AMOUNT_RANGE,
+    MAX_AMOUNT,
+    opportunity_complete,
+    opportunity_review,
+)
 from rm_portal.opportunities.services.generation import opportunity_rule_run
 from rm_portal.opportunities.services.rules import opportunity_rule_create, opportunity_rule_update
 from rm_portal.org.models import Role
@@ -177,7 +182,14 @@ class CompleteIn(serializers.Serializer[Any]):
     outcome = serializers.ChoiceField(choices=Opportunity.Outcome.choices)
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True)
     amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, max_value=MAX_AMOUNT, required=False, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        required=False,
+        allow_null=True,
+        error_messages={"max_value": AMOUNT_RANGE, "min_value": AMOUNT_RANGE},
+        help_text="0 to 100,000,000.00 (one hundred million yuan)",
     )
 
 

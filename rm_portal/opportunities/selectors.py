@@ -104,9 +104,9 @@ def reason_words(reason: dict[str, Any]) -> str:
 class Figures(TypedDict):
     generated: int
     completed: int
-    converted: int
-    conversion_rate: float | None  # of the opportunities worked (completed), the share that converted
-    amount: Decimal  # summed over the completed ones
+    converted: int  # conversions a branch lead reviewed as accurate (CONFIRMED_CONVERSION)
+    conversion_rate: float | None  # of the opportunities worked (completed), the share confirmed converted
+    amount: Decimal  # summed over the completed ones reviewed as accurate
     reviewed: int
     accuracy: float | None  # of the reviewed ones, the share the branch lead judged accurate
 
@@ -143,13 +143,20 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+# A conversion and its amount are the RM's own declaration until a branch lead has reviewed the
+# opportunity as accurate: only then do they count in any figure (rule stats, the leaderboard), so
+# a typed 99,999,999,999.99 moves nothing before someone else has looked at it.
+CONFIRMED = Q(status=Opportunity.Status.DONE, accurate=True)
+CONFIRMED_CONVERSION = CONFIRMED & Q(outcome=Opportunity.Outcome.CONVERTED)
+
 STAT_FIELDS = {
     "generated": Count("id"),
     "completed": Count("id", filter=Q(status=Opportunity.Status.DONE)),
-    "converted": Count("id", filter=Q(outcome=Opportunity.Outcome.CONVERTED)),
-    "total_amount": Sum("amount", filter=Q(status=Opportunity.Status.DONE)),
+    "converted": Count("id", filter=CONFIRMED_CONVERSION),
+    "total_amount": Sum("amount", filter=CONFIRMED),
     "reviewed": Count("id", filter=Q(accurate__isnull=False)),
-    "accurate": Count("id", filter=Q(accurate=True)),
+    # Not named "accurate": an annotation of that name would shadow the field in later filters.
+    "judged_accurate": Count("id", filter=Q(accurate=True)),
 }
 
 
@@ -161,7 +168,7 @@ def _figures(row: dict[str, Any]) -> Figures:
         "conversion_rate": _rate(row["converted"], row["completed"]),
         "amount": _money(row["total_amount"]),
         "reviewed": row["reviewed"],
-        "accuracy": _rate(row["accurate"], row["reviewed"]),
+        "accuracy": _rate(row["judged_accurate"], row["reviewed"]),
     }
 
 
@@ -212,7 +219,7 @@ def standings(*, branch_id: int | None = None) -> list[Standing]:
         )
         .annotate(
             **STAT_FIELDS,
-            converted_amount=Sum("amount", filter=Q(outcome=Opportunity.Outcome.CONVERTED)),
+            converted_amount=Sum("amount", filter=CONFIRMED_CONVERSION),
             overdue=Count("id", filter=Q(status=Opportunity.Status.OPEN, due_at__lt=now)),
         )
         .order_by()

@@ -141,9 +141,16 @@ class OpportunityOut(serializers.ModelSerializer[Opportunity]):
 class FiguresOut(serializers.Serializer[Any]):
     generated = serializers.IntegerField()
     completed = serializers.IntegerField()
-    converted = serializers.IntegerField()
+    converted = serializers.IntegerField(
+        help_text="converted opportunities a branch lead reviewed as accurate (self-declared ones count "
+        "only after that review)"
+    )
     conversion_rate = serializers.FloatField(allow_null=True, help_text="converted / completed")
-    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    amount = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        help_text="summed over the completed opportunities reviewed as accurate",
+    )
     reviewed = serializers.IntegerField()
     accuracy = serializers.FloatField(allow_null=True, help_text="judged accurate / reviewed")
 
@@ -166,7 +173,9 @@ class StandingOut(FiguresOut):
     username = serializers.CharField()
     display_name = serializers.CharField()
     branch = BranchOut()
-    converted_amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    converted_amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, help_text="summed over the conversions reviewed as accurate"
+    )
     overdue = serializers.IntegerField()
 
 

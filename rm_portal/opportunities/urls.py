@@ -9,6 +9,7 @@ urlpatterns = [
     path("review/", views.review_queue, name="review"),
     path("stats/", views.stats, name="stats"),
     path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/call/", views.call, name="call"),
     path("<int:pk>/complete/", views.complete, name="complete"),
     path("<int:pk>/review/", views.review, name="review-one"),
 ]

@@ -8,19 +8,27 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
-from rm_portal.opportunities.services.execution import MAX_AMOUNT, opportunity_complete, opportunity_review
+from rm_portal.opportunities.services.execution import (
+    AMOUNT_RANGE,
+    MAX_AMOUNT,
+    opportunity_call,
+    opportunity_complete,
+    opportunity_review,
+)
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
@@ -49,7 +57,11 @@ class CompleteForm(forms.Form):
         min_value=0,
         max_value=MAX_AMOUNT,
         required=False,
-        error_messages={"invalid": gettext_lazy("金额格式不正确")},
+        error_messages={
+            "invalid": gettext_lazy("金额格式不正确"),
+            "max_value": AMOUNT_RANGE,
+            "min_value": AMOUNT_RANGE,
+        },
     )
 
 
@@ -95,9 +107,12 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     can_complete = selectors.opportunity_workable(request.user, opportunity)
     context = {
         "o": opportunity,
+        # Masked for everyone: the full number is never in a page. The one who must call gets a
+        # button that goes through `call` (scoped, logged), which redirects to the tel: URL.
         "phone": mask_phone(opportunity.customer.phone),
-        # The one who must call gets the number in the tel: link; everyone else sees it masked.
-        "tel": opportunity.customer.phone if can_complete else "",
+        "call_token": call_token(request.user, opportunity)
+        if can_complete and opportunity.customer.phone.strip()
+        else "",
         "reason": selectors.reason_words(opportunity.reason),
         "can_complete": can_complete,
         "can_review": request.user.staff.role == Role.BRANCH_LEAD
@@ -128,6 +143,49 @@ def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return redirect("opportunities:detail", pk=pk)
     messages.success(request, _("已记录结果"))
     return redirect("opportunities:inbox")
+
+
+class TelRedirect(HttpResponseRedirect):
+    """A redirect to the phone's dialler (Django's redirect allows only http, https and ftp)."""
+
+    allowed_schemes = ["tel"]
+
+
+# The call link is a plain link (a form posting to a redirect to tel: would be stopped by the CSP's
+# form-action 'self'), so it carries its own proof instead of the CSRF token: signed for this person
+# and this opportunity, and short-lived, so a link elsewhere cannot reveal a number in their name.
+CALL_SALT = "opportunities.call"
+CALL_TOKEN_MAX_AGE = 15 * 60  # seconds: long enough to read the script before dialling
+
+
+def call_token(user: User, opportunity: Opportunity) -> str:
+    return signing.TimestampSigner(salt=CALL_SALT).sign(f"{user.pk}:{opportunity.pk}")
+
+
+def _call_token_valid(token: str, user: User, opportunity: Opportunity) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=CALL_SALT).unsign(token, max_age=CALL_TOKEN_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one
+        return False
+    return value == f"{user.pk}:{opportunity.pk}"
+
+
+@require_GET
+@staff_page(Role.RM, Role.BRANCH_LEAD)
+def call(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Click-to-call: the one who works the opportunity reveals the number (logged) and dials it."""
+    opportunity = selectors.opportunity_to_work_for(request.user, pk)
+    if not _call_token_valid(request.GET.get("t", ""), request.user, opportunity):
+        messages.error(request, _("拨号链接已过期，请再点一次“拨打电话”"))
+        return redirect("opportunities:detail", pk=pk)
+    try:
+        tel = opportunity_call(opportunity=opportunity, by=request.user)
+    except DomainError as error:
+        show_error(request, error)
+        return redirect("opportunities:detail", pk=pk)
+    response = TelRedirect(tel)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_page(Role.BRANCH_LEAD)

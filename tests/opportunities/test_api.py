@@ -239,12 +239,16 @@ def test_the_lead_reviews_completed_opportunities_only(api, generated, rm01a, le
     assert r.json()["review"]["accurate"] is True and r.json()["review"]["reviewer"]["username"] == "lead01"
 
 
-def test_rule_stats_arithmetic_per_scope(api, generated, rm01a, rm01b, rm02a, lead01, hq_admin, compliance):
+def test_rule_stats_arithmetic_per_scope(
+    api, generated, rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance
+):
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="converted", amount=100)
     opportunity_complete(opportunity=generated["C3"], by=rm01b, outcome="declined")
     opportunity_complete(opportunity=generated["C4"], by=rm02a, outcome="converted", amount=50)
     opportunity_review(opportunity=generated["C1"], by=lead01, accurate=True)
     opportunity_review(opportunity=generated["C3"], by=lead01, accurate=False)
+    # Conversions count once a lead reviewed them as accurate (tests/opportunities/test_figures.py).
+    opportunity_review(opportunity=generated["C4"], by=lead02, accurate=True)
     branch = api(lead01).get("/api/v1/opportunity-rules/td7/stats/").json()
     assert branch == {
         "rule": "td7",
@@ -267,9 +271,10 @@ def test_rule_stats_arithmetic_per_scope(api, generated, rm01a, rm01b, rm02a, le
     assert rows[0]["generated"] == 3
 
 
-def test_leaderboard_for_the_branch_and_the_bank(api, generated, rm01a, rm01b, rm02a, compliance):
+def test_leaderboard_for_the_branch_and_the_bank(api, generated, rm01a, rm01b, rm02a, lead02, compliance):
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
     opportunity_complete(opportunity=generated["C4"], by=rm02a, outcome="converted", amount=50)
+    opportunity_review(opportunity=generated["C4"], by=lead02, accurate=True)  # confirmed: it counts
     branch = api(rm01a).get("/api/v1/opportunity-stats/leaderboard/").json()
     assert [r["username"] for r in branch["results"]] == ["rm01a", "rm01b"]
     bank = api(rm01b).get("/api/v1/opportunity-stats/leaderboard/?scope=bank").json()["results"]
@@ -326,7 +331,8 @@ def test_every_operation_answers_in_its_documented_shape_with_optional_parts_emp
     patched = api(hq_admin).patch("/api/v1/opportunity-rules/mine1/", {"priority": 5}, format="json")
     assert patched.json()["priority"] == 5
     assert api(hq_admin).post("/api/v1/opportunity-rules/mine1/run/").json()["created"] > 0
-    assert api(lead01).get("/api/v1/opportunity-rules/td7/stats/").json()["conversion_rate"] == 1.0
+    # Converted but not reviewed yet: it counts as completed, not as converted (test_figures.py).
+    assert api(lead01).get("/api/v1/opportunity-rules/td7/stats/").json()["conversion_rate"] == 0.0
     rows = api(lead01).get("/api/v1/opportunity-stats/rules/").json()["results"]
     assert {row["kind"] for row in rows} == {"maintain", "mine"}
     assert any(row["conversion_rate"] is None for row in rows)
@@ -338,6 +344,7 @@ def test_every_operation_answers_in_its_documented_shape_with_optional_parts_emp
     assert all(o["outcome"] is None and o["review"] is None for o in listed)
     reviewed = api(lead01).post(f"/api/v1/opportunities/{done.pk}/review/", {"accurate": True}, format="json")
     assert reviewed.json()["review"]["reviewer"] == {"username": "lead01", "display_name": "李主任"}
+    assert api(lead01).get("/api/v1/opportunity-rules/td7/stats/").json()["conversion_rate"] == 1.0
     detail = api(rm01a).get(f"/api/v1/opportunities/{done.pk}/").json()
     assert detail["outcome"] == "converted" and detail["amount"] == "100.00"
     assert api(lead01).get("/api/v1/opportunities/?status=done").json()["results"][0]["review"]

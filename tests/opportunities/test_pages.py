@@ -41,7 +41,8 @@ def test_detail_shows_card_script_call_and_copy_and_completes_by_form(generated,
     client = _client(rm01a)
     pk = generated["C1"].pk
     html = client.get(f"/opportunities/{pk}/").content.decode()
-    assert "138****1234" in html and 'href="tel:13812341234"' in html
+    assert "138****1234" in html and f'href="/opportunities/{pk}/call/?t=' in html
+    assert "13812341234" not in html  # the full number only through the logged call step
     assert 'id="script"' in html and "您好客户C1，我是张晓明。" in html and "data-copy" in html
     r = client.post(
         f"/opportunities/{pk}/complete/", {"outcome": "converted", "amount": "1,000", "note": "好"}

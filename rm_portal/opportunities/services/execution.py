@@ -12,15 +12,20 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from rm_portal.core.errors import Conflict, Invalid
+from rm_portal.core.errors import Conflict, Invalid, NotAllowed
+from rm_portal.customers.models import PortraitAccess
 from rm_portal.customers.services import timeline_record
+from rm_portal.customers.services.portraits import portrait_access_record
 from rm_portal.notifications.services import notify
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.org.models import Role, Staff
 
-# Larger than any single deal a retail branch books; a typo, not a deposit.
-MAX_AMOUNT = Decimal("100000000000")
+# One hundred million yuan: larger than any single deal a retail branch books; above it is a typo
+# (or a wish), not a deposit.
+MAX_AMOUNT = Decimal("100000000.00")
+AMOUNT_RANGE = gettext_lazy("金额必须在 0 到 1 亿元（100,000,000.00）之间")
 
 
 @transaction.atomic
@@ -33,7 +38,7 @@ def opportunity_complete(
     amount: Decimal | None = None,
 ) -> Opportunity:
     if amount is not None and not (Decimal(0) <= amount <= MAX_AMOUNT):
-        raise Invalid(fields={"amount": _("金额必须在 0 到 1000 亿之间")})
+        raise Invalid(fields={"amount": AMOUNT_RANGE})
     if outcome not in Opportunity.Outcome.values:
         raise Invalid(fields={"outcome": _("无效的结果")})
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
@@ -59,14 +64,53 @@ def opportunity_complete(
     return locked
 
 
+def tel_url(phone: str) -> str:
+    """`tel:+86…` for a mainland number as the bank stores it (11 digits), else the digits as they are."""
+    digits = "".join(c for c in phone if c.isdigit() or c == "+")
+    if digits.startswith("+"):
+        return f"tel:{digits}"
+    if digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    return f"tel:+86{digits}"
+
+
+@transaction.atomic
+def opportunity_call(*, opportunity: Opportunity, by: User) -> str:
+    """The worker of an open opportunity calls its customer: the full number leaves the server only
+    here, as the `tel:` URL the page redirects to, and every reveal is on the record — an access-log
+    row (PortraitAccess "reveal", as for any reveal of a customer's identity) and a timeline touch."""
+    if opportunity.status != Opportunity.Status.OPEN:
+        raise Conflict(_("这条商机已经完成，请从客户画像联系客户"))
+    customer = opportunity.customer
+    if not customer.phone.strip():
+        raise Conflict(_("客户没有登记手机号"))
+    portrait_access_record(user=by, customer=customer, action=PortraitAccess.Action.REVEAL)
+    timeline_record(
+        customer=customer,
+        kind="opportunity_call",
+        title=_("商机「%(rule)s」：拨打电话") % {"rule": opportunity.rule.name},
+        actor=by,
+        ref=opportunity,
+        detail={"rule": opportunity.rule.code},
+    )
+    return tel_url(customer.phone)
+
+
 @transaction.atomic
 def opportunity_review(
     *, opportunity: Opportunity, by: User, accurate: bool, comment: str = ""
 ) -> Opportunity:
-    """A later review by the lead replaces the earlier one (they may change their mind)."""
+    """A later review by the lead replaces the earlier one (they may change their mind).
+
+    An accurate review is what makes a conversion count in the figures, so nobody reviews their
+    own work (a lead who took an opportunity from the branch's ownerless queue)."""
     locked = Opportunity.objects.select_for_update().get(pk=opportunity.pk)
     if locked.status != Opportunity.Status.DONE:
         raise Conflict(_("只能检视已完成的商机"))
+    if locked.assignee_id == by.pk:
+        raise NotAllowed(_("不能检视自己完成的商机，请由网点其他负责人检视"))
     locked.accurate = accurate
     locked.review_comment = comment
     locked.reviewer = by
