@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rm_portal.api.fields import in_range
 from rm_portal.checklists import selectors, services
 from rm_portal.checklists.clock import local_today
 from rm_portal.checklists.exports import runs_csv
@@ -128,11 +129,13 @@ def run_audit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _day(request: AuthedHttpRequest, name: str) -> date | None:
-    # Pages are forgiving: a bad date in the address bar falls back to the default view.
+    # Pages are forgiving: a bad or out-of-range date in the address bar falls back to the
+    # default view (0001-01-05 would overflow the date arithmetic below).
     try:
-        return date.fromisoformat(request.GET.get(name, ""))
+        parsed = date.fromisoformat(request.GET.get(name, ""))
     except ValueError:
         return None
+    return parsed if in_range(parsed) else None
 
 
 def _range(request: AuthedHttpRequest, longest: int) -> tuple[date, date]:

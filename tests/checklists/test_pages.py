@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -168,3 +169,16 @@ def test_bad_page_input_is_a_message_and_stores_nothing(client, runs, rm01a, lea
     signed_in(client, hq_admin)
     r = client.post("/checklists/setup/", {}, follow=True)
     assert "请选择不超过 1 MB 的 CSV 文件" in r.content.decode() and not Holiday.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["?until=0001-01-05", "?since=0001-01-01", "?until=9999-12-31", "?since=0001-01-01&until=0001-01-05"],
+)
+def test_an_out_of_range_date_in_the_address_falls_back_to_the_default_view(client, runs, hq_admin, query):
+    client.force_login(hq_admin)
+    page = client.get(f"/checklists/dashboard/{query}")
+    assert page.status_code == 200
+    export = client.get(f"/checklists/export.csv{query}")
+    assert export.status_code == 200
+    assert export["Content-Type"].startswith("text/csv")
