@@ -11,6 +11,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from rm_portal.api.fields import BankDateField
 from rm_portal.api.inputs import query, validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsHeadOffice, read_all_write, roles
@@ -107,7 +108,7 @@ class CustomerImportApi(APIView):
     @extend_schema_serializer(component_name="CustomerImportInput")
     class Input(serializers.Serializer[dict[str, Any]]):
         file = serializers.FileField()
-        as_of = serializers.DateField(required=False)
+        as_of = BankDateField(required=False)
 
     @extend_schema(request=Input, responses={202: JobAcceptedOut})
     def post(self, request: AuthedRequest) -> Response:
