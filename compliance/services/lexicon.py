@@ -95,8 +95,17 @@ def _bump() -> None:
     if not updated:
         LexiconVersion.objects.create(pk=1, version=1)
     # Now for this process, and again after commit so no process caches the pre-commit version.
-    cache.delete(VERSION_KEY)
-    transaction.on_commit(lambda: cache.delete(VERSION_KEY))
+    _forget_version()
+    transaction.on_commit(_forget_version)
+
+
+def _forget_version() -> None:
+    # An edit must not fail because the cache is down; a version cached before the outage lapses
+    # within VERSION_TTL, so every process still picks the edit up.
+    try:
+        cache.delete(VERSION_KEY)
+    except Exception:
+        logger.warning("cache unavailable, lexicon version not cleared", exc_info=True)
 
 
 def _clean_term(term: str) -> str:

@@ -54,3 +54,14 @@ def test_a_worker_batch_is_archived_while_the_cache_is_down(api, gateway, rm01a,
     assert r.status_code == 202
     assert Job.objects.get(pk=r.json()["job"]).state == Job.State.DONE
     assert Message.objects.count() == 3 and Alert.objects.count() == 3
+
+
+def test_a_lexicon_edit_is_saved_while_the_cache_is_down(api, compliance, cache_down):
+    r = api(compliance).post(
+        "/api/v1/compliance/terms/",
+        {"term": "稳赚不赔", "category": "承诺收益", "severity": "block"},
+        format="json",
+    )
+    assert r.status_code == 201, r.content
+    check = api(compliance).post("/api/v1/compliance/check/", {"text": "这个产品稳赚不赔"}, format="json")
+    assert check.json()["allowed"] is False
