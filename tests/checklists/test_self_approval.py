@@ -13,6 +13,7 @@ from rm_portal.org.models import Role
 from rm_portal.org.services import staff_create
 from tests.checklists.conftest import DAY, complete_all, photo_upload
 from tests.checklists.test_branch_runs import safety_template
+from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def branch_run_the_lead_helped_with(b01, b02, rm01a, lead01):
 def _second_lead(b01):
     return staff_create(
         username="lead01b",
-        password="x",
+        password=PASSWORD,
         name="王副主任",
         role=Role.BRANCH_LEAD,
         branch=b01,
