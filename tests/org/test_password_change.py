@@ -94,3 +94,11 @@ def test_the_service_refuses_an_all_digit_new_password(rm01a, password):
         staff_password_set(user=rm01a, password="20240618093015", by=rm01a)
     rm01a.refresh_from_db()
     assert rm01a.check_password(password)
+
+
+def test_a_too_short_password_is_refused_in_chinese(b01):
+    with pytest.raises(Invalid) as refused:
+        staff_create(
+            username="rm09z", password="a1b2", name="新人", role=Role.RM, branch=b01, employee_no="R09Z"
+        )
+    assert "密码太短：至少需要 8 个字符。" in refused.value.fields["password"]
