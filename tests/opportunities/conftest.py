@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from rm_portal.customers.services.tags import tag_create, tags_recompute
+from rm_portal.opportunities.models import Opportunity
+from rm_portal.opportunities.services.generation import opportunity_rules_run
 from tests.customers.factories import customer, indicators
+from tests.opportunities.factories import rule
 
 
 @pytest.fixture
@@ -33,3 +37,17 @@ def world(b01, b02, rm01a, rm01b, rm02a, lead01, lead02, hq_admin, compliance):
     }
     tags_recompute()
     return made
+
+
+@pytest.fixture
+def generated(world):
+    """The world's opportunities after one run of the td7 rule, by cust_no."""
+    rule()
+    opportunity_rules_run()
+    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client

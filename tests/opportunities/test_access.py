@@ -8,18 +8,10 @@ from django.http import Http404
 
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity, OpportunityRule
-from rm_portal.opportunities.services.generation import opportunity_rules_run
 from rm_portal.org.access import actionable, scope
 from tests.opportunities.factories import rule
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def generated(world):
-    rule()
-    opportunity_rules_run()
-    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
 
 
 def _seen(user) -> set[str]:

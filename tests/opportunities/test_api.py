@@ -25,13 +25,6 @@ RULE = {
 }
 
 
-@pytest.fixture
-def generated(world):
-    rule()
-    opportunity_rules_run()
-    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
-
-
 # ---- rules ---------------------------------------------------------------------------------
 
 

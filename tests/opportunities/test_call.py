@@ -12,28 +12,13 @@ from django.test import Client
 from django.utils import timezone
 
 from rm_portal.customers.models import PortraitAccess, TimelineEvent
-from rm_portal.opportunities.models import Opportunity
 from rm_portal.opportunities.services.execution import opportunity_complete, tel_url
-from rm_portal.opportunities.services.generation import opportunity_rules_run
 from rm_portal.opportunities.views import CALL_TOKEN_MAX_AGE, call_token
-from tests.opportunities.factories import rule
+from tests.opportunities.conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
 
 FULL = "13812341234"
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def generated(world):
-    rule()
-    opportunity_rules_run()
-    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
 
 
 def _call_link(client: Client, pk: int) -> str:
@@ -52,17 +37,17 @@ def test_no_opportunity_page_carries_the_full_phone(generated, rm01a, lead01):
         (lead01, "/opportunities/"),
         (lead01, "/opportunities/stats/"),
     ]:
-        html = _client(user).get(url).content.decode()
+        html = signed_in_client(user).get(url).content.decode()
         assert FULL not in html and "tel:" not in html, url
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
     for url in ("/opportunities/review/", "/opportunities/?status=done", f"/opportunities/{pk}/"):
-        assert FULL not in _client(lead01).get(url).content.decode(), url
-    assert FULL not in _client(rm01a).get(f"/opportunities/{pk}/").content.decode()
+        assert FULL not in signed_in_client(lead01).get(url).content.decode(), url
+    assert FULL not in signed_in_client(rm01a).get(f"/opportunities/{pk}/").content.decode()
 
 
 def test_the_assignee_calls_through_a_logged_step_that_redirects_to_tel(generated, rm01a):
     pk = generated["C1"].pk
-    client = _client(rm01a)
+    client = signed_in_client(rm01a)
     r = client.get(_call_link(client, pk))
     assert r.status_code == 302 and r["Location"] == f"tel:+86{FULL}"
     assert r["Cache-Control"] == "no-store"
@@ -80,9 +65,9 @@ def test_the_call_step_is_scoped(generated, rm01a, rm01b, rm02a, lead01, hq_admi
     # it: 404 even with a link signed for them.
     for other in (rm01b, rm02a, lead01):
         link = f"/opportunities/{pk}/call/?t={call_token(other, opportunity)}"
-        assert _client(other).get(link).status_code == 404
-    assert _client(hq_admin).get(f"/opportunities/{pk}/call/").status_code == 403
-    anonymous = Client().get(_call_link(_client(rm01a), pk))
+        assert signed_in_client(other).get(link).status_code == 404
+    assert signed_in_client(hq_admin).get(f"/opportunities/{pk}/call/").status_code == 403
+    anonymous = Client().get(_call_link(signed_in_client(rm01a), pk))
     assert anonymous.status_code == 302 and not anonymous["Location"].startswith("tel:")
     assert not PortraitAccess.objects.exists() and not TimelineEvent.objects.filter(kind="opportunity_call")
 
@@ -90,7 +75,7 @@ def test_the_call_step_is_scoped(generated, rm01a, rm01b, rm02a, lead01, hq_admi
 def test_a_link_that_is_not_the_persons_own_or_too_old_reveals_nothing(generated, rm01a, rm01b):
     opportunity = generated["C1"]
     pk = opportunity.pk
-    client = _client(rm01a)
+    client = signed_in_client(rm01a)
     other = generated["C3"]  # rm01b's
     for link in (
         f"/opportunities/{pk}/call/",  # none: a link planted elsewhere cannot reveal in their name
@@ -110,7 +95,7 @@ def test_a_link_that_is_not_the_persons_own_or_too_old_reveals_nothing(generated
 
 def test_a_completed_opportunity_is_not_called_from_here(generated, rm01a):
     pk = generated["C1"].pk
-    client = _client(rm01a)
+    client = signed_in_client(rm01a)
     link = _call_link(client, pk)
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
     assert 'data-testid="call"' not in client.get(f"/opportunities/{pk}/").content.decode()
@@ -121,7 +106,7 @@ def test_a_completed_opportunity_is_not_called_from_here(generated, rm01a):
 
 def test_the_lead_calls_the_ownerless_queue_and_a_customer_without_a_number_has_no_button(generated, lead01):
     ownerless = generated["C5"]
-    client = _client(lead01)
+    client = signed_in_client(lead01)
     assert 'data-testid="call"' not in client.get(f"/opportunities/{ownerless.pk}/").content.decode()
     r = client.get(f"/opportunities/{ownerless.pk}/call/?t={call_token(lead01, ownerless)}", follow=True)
     assert r.redirect_chain == [(f"/opportunities/{ownerless.pk}/", 302)] and list(r.context["messages"])

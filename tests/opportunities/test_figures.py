@@ -10,19 +10,10 @@ from django.test import Client
 
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.opportunities.services.execution import opportunity_complete, opportunity_review
-from rm_portal.opportunities.services.generation import opportunity_rules_run
-from tests.opportunities.factories import rule
 
 pytestmark = pytest.mark.django_db
 
 BOARD = "/api/v1/opportunity-stats/leaderboard/?scope=bank"
-
-
-@pytest.fixture
-def generated(world):
-    rule()
-    opportunity_rules_run()
-    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
 
 
 def _board(api, user) -> dict[str, tuple[int, str, int, str]]:

@@ -1,33 +1,18 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.opportunities.services.execution import opportunity_complete
-from rm_portal.opportunities.services.generation import opportunity_rules_run
-from tests.opportunities.factories import rule
+from tests.opportunities.conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
-def generated(world):
-    rule()
-    opportunity_rules_run()
-    return {o.customer.cust_no: o for o in Opportunity.objects.select_related("customer")}
 
 
 def test_rm_inbox_has_status_tabs_and_own_items_and_the_nav_tab(
     generated, rm01a, django_assert_max_num_queries
 ):
-    client = _client(rm01a)
+    client = signed_in_client(rm01a)
     with django_assert_max_num_queries(14):
         page = client.get("/opportunities/")
     html = page.content.decode()
@@ -38,7 +23,7 @@ def test_rm_inbox_has_status_tabs_and_own_items_and_the_nav_tab(
 
 
 def test_detail_shows_card_script_call_and_copy_and_completes_by_form(generated, rm01a):
-    client = _client(rm01a)
+    client = signed_in_client(rm01a)
     pk = generated["C1"].pk
     html = client.get(f"/opportunities/{pk}/").content.decode()
     assert "138****1234" in html and f'href="/opportunities/{pk}/call/?t=' in html
@@ -55,7 +40,7 @@ def test_detail_shows_card_script_call_and_copy_and_completes_by_form(generated,
 
 
 def test_bad_amount_on_the_form_is_a_message_not_a_500(generated, rm01a):
-    client = _client(rm01a)
+    client = signed_in_client(rm01a)
     pk = generated["C1"].pk
     for amount in ("-5", "abc", "1e30", "NaN"):
         r = client.post(
@@ -71,7 +56,7 @@ def test_bad_amount_on_the_form_is_a_message_not_a_500(generated, rm01a):
 
 def test_a_review_without_a_verdict_is_a_message_and_stores_nothing(generated, rm01a, lead01):
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="converted")
-    client = _client(lead01)
+    client = signed_in_client(lead01)
     for bad in ({}, {"accurate": "maybe"}, {"accurate": "1", "comment": "x" * 501}):
         r = client.post(f"/opportunities/{generated['C1'].pk}/review/", bad, follow=True)
         assert r.status_code == 200 and list(r.context["messages"])
@@ -86,13 +71,16 @@ def test_a_review_without_a_verdict_is_a_message_and_stores_nothing(generated, r
 
 def test_other_people_get_404_on_detail_and_complete(generated, rm01b, rm02a):
     pk = generated["C1"].pk
-    assert _client(rm02a).get(f"/opportunities/{pk}/").status_code == 404
-    assert _client(rm01b).post(f"/opportunities/{pk}/complete/", {"outcome": "contacted"}).status_code == 404
+    assert signed_in_client(rm02a).get(f"/opportunities/{pk}/").status_code == 404
+    assert (
+        signed_in_client(rm01b).post(f"/opportunities/{pk}/complete/", {"outcome": "contacted"}).status_code
+        == 404
+    )
 
 
 def test_lead_reviews_from_the_queue_and_sees_stats(generated, rm01a, lead01, compliance):
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="converted", amount=10)
-    client = _client(lead01)
+    client = signed_in_client(lead01)
     html = client.get("/opportunities/review/").content.decode()
     assert "客户C1" in html
     client.post(f"/opportunities/{generated['C1'].pk}/review/", {"accurate": "0", "comment": "不准"})
@@ -101,12 +89,12 @@ def test_lead_reviews_from_the_queue_and_sees_stats(generated, rm01a, lead01, co
     assert "客户C1" not in client.get("/opportunities/review/").content.decode()
     stats = client.get("/opportunities/stats/").content.decode()
     assert 'data-testid="conversion-chart"' in stats and "<rect" in stats and "张晓明" in stats
-    assert _client(rm01a).get("/opportunities/review/").status_code == 403
-    assert _client(compliance).get("/opportunities/").status_code == 403
+    assert signed_in_client(rm01a).get("/opportunities/review/").status_code == 403
+    assert signed_in_client(compliance).get("/opportunities/").status_code == 403
 
 
 def test_today_card_counts_open_and_overdue(generated, rm01a):
-    html = _client(rm01a).get("/").content.decode()
+    html = signed_in_client(rm01a).get("/").content.decode()
     assert 'data-testid="opportunities-card"' in html
     assert 'data-testid="open-count">1<' in html and 'data-testid="overdue-count">0<' in html
 
