@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -91,3 +92,31 @@ def callback_event_handle(*, event_id: int, last_attempt: bool = False) -> str:
             logger.warning("WeCom event %s (%s) failed for good: %s", row.pk, row, error)
         raise
     return str(CallbackEvent.Status.HANDLED)
+
+
+SWEEP_GRACE = timedelta(minutes=10)
+SWEEP_HORIZON = timedelta(hours=48)
+
+
+def callback_events_unhandled(*, now: datetime) -> list[int]:
+    """Events still `received` SWEEP_GRACE after they arrived (their task was lost with a worker or
+    a broker, or is between retries that long), from the last SWEEP_HORIZON."""
+    return list(
+        CallbackEvent.objects.filter(
+            status=CallbackEvent.Status.RECEIVED,
+            received_at__lt=now - SWEEP_GRACE,
+            received_at__gte=now - SWEEP_HORIZON,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+def callback_events_sweep() -> int:
+    """Enqueue the unhandled events again; handling twice is safe (the status is the claim)."""
+    from rm_portal.wecom.tasks import wecom_event_handle
+
+    ids = callback_events_unhandled(now=timezone.now())
+    for event_id in ids:
+        wecom_event_handle.delay(event_id)
+    return len(ids)

@@ -17,3 +17,8 @@ def wecom_event_handle(self: Task, event_id: int) -> str:
         )
     except Exception as error:
         raise self.retry(exc=error, countdown=30 * 2**self.request.retries) from error
+
+
+@shared_task(acks_late=True)
+def wecom_events_sweep() -> int:
+    return services.callback_events_sweep()

@@ -349,3 +349,23 @@ def test_a_change_type_without_its_own_handler_falls_back_to_the_events_handler(
             events.handles("change_external_contact")(lambda event: None)
     finally:
         events.unregister("change_external_contact")
+
+
+def test_an_event_whose_task_was_lost_is_swept_and_handled(wecom_client, contact_added):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from rm_portal.wecom.services import callback_events_sweep, callback_events_unhandled
+
+    query, body = signed(event_xml())
+    post(wecom_client, query, body)  # on-commit callbacks never run here: the task is "lost"
+    event = CallbackEvent.objects.get()
+    assert callback_events_unhandled(now=timezone.now()) == []  # it may still be on its way
+    assert callback_events_unhandled(now=timezone.now() + timedelta(minutes=11)) == [event.pk]
+    assert callback_events_unhandled(now=timezone.now() + timedelta(hours=49)) == []  # too old
+    CallbackEvent.objects.filter(pk=event.pk).update(received_at=timezone.now() - timedelta(minutes=11))
+    assert callback_events_sweep() == 1
+    event.refresh_from_db()
+    assert event.status == CallbackEvent.Status.HANDLED and contact_added.seen == [event.pk]
+    assert callback_events_sweep() == 0
