@@ -6,6 +6,7 @@ stored once (the same event twice changes nothing) and handled by the worker; th
 `success` at once, well within WeCom's 5 s.
 
 Refusals, in the order they are decided:
+- a POST body over `MAX_BODY_BYTES`: 413, before it is parsed;
 - not configured, no valid signature over the `<Encrypt>` (or `echostr`) — including a body that
   has none to check — 403;
 - a timestamp more than `REPLAY_WINDOW` away from now: 403 (a replay);
@@ -30,6 +31,8 @@ from rm_portal.wecom.services import callback_event_receive
 logger = logging.getLogger(__name__)
 
 REPLAY_WINDOW_SECONDS = 300
+# WeCom's events are a few kilobytes; anything near this is not WeCom, and is not parsed at all.
+MAX_BODY_BYTES = 256 * 1024
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -78,7 +81,8 @@ def _refused(request: HttpRequest, refusal: Refused) -> HttpResponse:
         refusal.status,
         refusal.reason,
     )
-    return _text("forbidden" if refusal.status == 403 else "bad request", refusal.status)
+    words = {403: "forbidden", 413: "too large"}.get(refusal.status, "bad request")
+    return _text(words, refusal.status)
 
 
 @csrf_exempt
@@ -87,6 +91,8 @@ def callback(request: HttpRequest) -> HttpResponse:
     try:
         if request.method == "GET":
             return _text(_open(request, request.GET.get("echostr")).decode("utf-8", errors="replace"))
+        if len(request.body) > MAX_BODY_BYTES:
+            raise Refused(413, f"a body of {len(request.body)} bytes")
         try:
             encrypted: str | None = encrypted_of(request.body)
         except MalformedXml:

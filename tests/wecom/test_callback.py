@@ -224,6 +224,11 @@ def test_a_body_with_nothing_signed_in_it_is_403(wecom_client, body):
     refused(wecom_client, query, body, 403)
 
 
+def test_a_huge_body_is_not_even_parsed(wecom_client):
+    query, _ = signed(event_xml())
+    refused(wecom_client, query, "<xml>" + "x" * 300_000 + "</xml>", 413)
+
+
 def test_missing_query_parameters_are_403(wecom_client):
     _, body = signed(event_xml())
     refused(wecom_client, "", body, 403)
