@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "rm_portal.checklists",
     "materials",
     "compliance",
+    "rm_portal.wecom",
 ]
 
 MIDDLEWARE = [
@@ -413,15 +414,25 @@ JOB_STALE_MINUTES = env_int("JOB_STALE_MINUTES", 30, minimum=1)
 JOB_MAX_RESUMES = env_int("JOB_MAX_RESUMES", 3, minimum=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}  # apps add theirs in <app>/schedules.py (see rm_portal/celery.py)
 
-# --- Notifications ----------------------------------------------------------------------------
-# WeCom (企业微信) application messages. Unconfigured, the channel records what it would send.
+# --- WeCom (企业微信) ---------------------------------------------------------------------------
+# One client (rm_portal.wecom.client) for the server API; each secret has its own access token.
+# Unconfigured, notifications record what they would have sent. Secrets accept X_FILE.
 WECOM_API_BASE = env_str("WECOM_API_BASE") or "https://qyapi.weixin.qq.com"
 WECOM_CORP_ID = env_str("WECOM_CORP_ID") or ""
+WECOM_CONTACT_SECRET = env_str("WECOM_CONTACT_SECRET") or ""  # 客户联系 secret
 WECOM_AGENT_ID = env_str("WECOM_AGENT_ID") or ""
-WECOM_SECRET = env_str("WECOM_SECRET") or ""
-WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 5, minimum=1)
+WECOM_SECRET = env_str("WECOM_SECRET") or ""  # the application's secret (notifications, sidebar)
+WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 if not WECOM_API_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"WECOM_API_BASE={WECOM_API_BASE!r} must be an http(s) URL")
+# /wecom/callback/: the Token and the 43-character EncodingAESKey set in WeCom's admin console.
+# Unset, the callback refuses everything.
+WECOM_CALLBACK_TOKEN = env_str("WECOM_CALLBACK_TOKEN") or ""
+WECOM_CALLBACK_AES_KEY = env_str("WECOM_CALLBACK_AES_KEY") or ""
+if WECOM_CALLBACK_AES_KEY and not re.fullmatch(r"[A-Za-z0-9+/]{43}", WECOM_CALLBACK_AES_KEY):
+    raise ImproperlyConfigured(
+        "WECOM_CALLBACK_AES_KEY must be the 43-character EncodingAESKey (letters, digits, + and /)"
+    )
 
 # --- Compliance ---------------------------------------------------------------------------------
 # How long the conversation archive is kept (stated with every export); the application never

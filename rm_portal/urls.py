@@ -25,6 +25,7 @@ urlpatterns = [
     path("checklists/", include("rm_portal.checklists.urls")),
     path("", include("materials.urls")),  # /s/{token} (public landing) and the materials pages
     path("compliance/", include("compliance.urls")),
+    path("wecom/", include("rm_portal.wecom.urls")),  # WeCom's callback: signed, no login
     path("customers/", include("rm_portal.customers.urls")),
     path("opportunities/", include("rm_portal.opportunities.urls")),
     path("", include("rm_portal.web.urls")),

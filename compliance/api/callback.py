@@ -18,11 +18,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from compliance import wecom
 from compliance.api.archive import IngestIn
 from compliance.serializers import IngestOut
 from compliance.services.ingestion import messages_push
 from rm_portal.api.inputs import validated
+from rm_portal.wecom import crypto
 
 _ENCRYPT = re.compile(r"<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]{1,2000000})\]\]></Encrypt>")
 
@@ -46,13 +46,13 @@ class WeComCallbackApi(APIView):
         if not token or not aes_key:
             raise PermissionDenied(_("回调未配置"))
         given = query.get("msg_signature", "")
-        if not wecom.signature_valid(
+        if not crypto.signature_valid(
             token, query.get("timestamp", ""), query.get("nonce", ""), encrypted, given
         ):
             raise PermissionDenied(_("签名无效"))
         try:
-            return wecom.decrypt(encrypted, aes_key=aes_key, corp_id=settings.COMPLIANCE_WECOM_CORP_ID)
-        except wecom.CallbackError as error:
+            return crypto.decrypt(encrypted, aes_key=aes_key, corp_id=settings.COMPLIANCE_WECOM_CORP_ID)
+        except crypto.CallbackError as error:
             raise ValidationError({"detail": _("无法解密回调内容")}) from error
 
     @extend_schema(

@@ -7,11 +7,11 @@ import pytest
 from django.test import TestCase
 from django.utils import timezone
 
-from compliance import wecom
 from compliance.models import Alert, Conversation, IngestBatch, Message
 from rm_portal.core.models import Job
 from rm_portal.notifications.models import Notification
 from rm_portal.org.models import Role
+from rm_portal.wecom import crypto
 from tests.compliance.factories import CustomerFactory, demo_terms, item
 from tests.factories import StaffFactory
 
@@ -152,8 +152,8 @@ def wecom_conf(settings):
 
 
 def _signed(payload: dict, *, token: str = "tok") -> tuple[str, str]:  # noqa: S107
-    encrypted = wecom.encrypt(json.dumps(payload).encode(), aes_key=AES_KEY, corp_id="ww123")
-    signature = wecom.signature(token, "1700000000", "n0nce", encrypted)
+    encrypted = crypto.encrypt(json.dumps(payload).encode(), aes_key=AES_KEY, corp_id="ww123")
+    signature = crypto.signature(token, "1700000000", "n0nce", encrypted)
     query = f"?msg_signature={signature}&timestamp=1700000000&nonce=n0nce"
     return (
         query,
@@ -178,8 +178,8 @@ def test_wecom_callback_verifies_and_decrypts(anon, wecom_conf, gateway, rm01a):
 
 
 def test_wecom_url_verification_echo(anon, wecom_conf):
-    echostr = wecom.encrypt(b"echo-123", aes_key=AES_KEY, corp_id="ww123")
-    signature = wecom.signature("tok", "1", "2", echostr)
+    echostr = crypto.encrypt(b"echo-123", aes_key=AES_KEY, corp_id="ww123")
+    signature = crypto.signature("tok", "1", "2", echostr)
     from urllib.parse import urlencode
 
     params = urlencode({"msg_signature": signature, "timestamp": "1", "nonce": "2", "echostr": echostr})
@@ -200,8 +200,8 @@ def test_wecom_callback_bad_payloads_are_400_and_store_nothing(anon, wecom_conf,
     url = "/api/v1/compliance/wecom/callback/"
 
     def signed_raw(plain: bytes, *, aes_key: str = AES_KEY, corp_id: str = "ww123") -> tuple[str, str]:
-        encrypted = wecom.encrypt(plain, aes_key=aes_key, corp_id=corp_id)
-        signature = wecom.signature("tok", "1", "2", encrypted)
+        encrypted = crypto.encrypt(plain, aes_key=aes_key, corp_id=corp_id)
+        signature = crypto.signature("tok", "1", "2", encrypted)
         return f"?msg_signature={signature}&timestamp=1&nonce=2", json.dumps({"encrypt": encrypted})
 
     for plain in (b"not json", b"[1, 2]", json.dumps({"messages": []}).encode(), b'{"msgs": []}'):
