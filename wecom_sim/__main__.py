@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import base64
-import hashlib
 import signal
 import sys
 from pathlib import Path
@@ -18,8 +16,9 @@ DEMO_CONTACT_SECRET = "sim-contact-secret-demo-0000000000000000000"  # noqa: S10
 DEMO_SECRET = "sim-app-secret-demo-000000000000000000000000"  # noqa: S105
 DEMO_AGENT_ID = "1000002"
 DEMO_TOKEN = "simCallbackTokenDemo"  # noqa: S105
-# 43 characters of canonical base64 (32 bytes), so any strict decoder accepts it.
-DEMO_AES_KEY = base64.b64encode(hashlib.sha256(b"rm-portal wecom simulator demo key").digest()).decode()[:-1]
+# 43 characters of canonical base64 (32 bytes), so any strict decoder accepts it. The same values
+# are in rm_portal/core/management/commands/serve.py (the product never imports this package).
+DEMO_AES_KEY = "k2I0cHNrZWsyWDFqcm0tcG9ydGFsLXdlY29tLXNpbW8"
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
