@@ -36,3 +36,22 @@ def test_serve_starts_the_simulator_with_the_credentials_it_gives_the_app(tmp_pa
         process.terminate()
         process.wait(timeout=10)
     assert (tmp_path / "sim.json").exists()
+
+
+def test_the_state_file_keeps_contacts_across_a_restart(tmp_path):
+    from tests.wecom_sim.conftest import AES_KEY, CORP_ID
+    from wecom_sim.server import Config, Simulator
+
+    def simulator() -> Simulator:
+        return Simulator(
+            Config(corp_id=CORP_ID, contact_secret="c", secret="s", agent_id="1", token="t", aes_key=AES_KEY,
+                   state_file=tmp_path / "var" / "sim.json")
+        )  # fmt: skip
+
+    first = simulator()
+    way = first.add_contact_way({"type": 1, "scene": 2, "user": ["rm01a"], "state": "rm:rm01a"})
+    added = first.add_customer({"config_id": way["config_id"], "name": "王女士"})
+    again = simulator()
+    answer = again.externalcontact_get({"external_userid": added["external_userid"]})
+    assert answer["follow_user"][0]["state"] == "rm:rm01a"
+    assert way["config_id"] in again.state.contact_ways
