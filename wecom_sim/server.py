@@ -855,5 +855,5 @@ class SimulatorServer(ThreadingHTTPServer):
 
 def serve_in_thread(simulator: Simulator, host: str = "127.0.0.1", port: int = 0) -> SimulatorServer:
     server = SimulatorServer((host, port), simulator, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True, name="wecom-sim").start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True, name="wecom-sim").start()
     return server
