@@ -137,6 +137,11 @@ def qr_png(text: str, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
+def _cdata(value: str) -> str:
+    # A "]]>" inside a value (a customer's name from a control request) would end the section.
+    return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
 def event_xml(corp_id: str, change_type: str, fields: dict[str, str], *, created: int | None = None) -> str:
     """The plaintext of a change_external_contact event, as WeCom writes it."""
     parts = [
@@ -147,7 +152,7 @@ def event_xml(corp_id: str, change_type: str, fields: dict[str, str], *, created
         "<Event><![CDATA[change_external_contact]]></Event>",
         f"<ChangeType><![CDATA[{change_type}]]></ChangeType>",
     ]
-    parts += [f"<{name}><![CDATA[{value}]]></{name}>" for name, value in fields.items()]
+    parts += [f"<{name}>{_cdata(value)}</{name}>" for name, value in fields.items()]
     return "<xml>" + "".join(parts) + "</xml>"
 
 

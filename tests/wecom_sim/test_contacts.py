@@ -171,3 +171,9 @@ def test_verify_url_sends_an_encrypted_echostr(sim, receiver):
     assert message.isdigit()
     # The receiver answers "success", not the echostr, so the simulator says it did not verify.
     assert result["verified"] is False
+
+
+def test_a_value_that_looks_like_the_end_of_cdata_survives(sim, receiver):
+    added = sim.post("/_sim/add_customer", {"userid": "rm01a", "state": "a]]>b<c>"})
+    assert added["delivered"]["status"] == 200
+    assert pushed_event(receiver.requests[0]).findtext("State") == "a]]>b<c>"
