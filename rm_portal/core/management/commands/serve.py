@@ -43,6 +43,8 @@ SIMULATOR_CREDENTIALS = {
 def _free_port(host: str, preferred: int) -> int:
     """The preferred port when nothing listens there, else one the system picks."""
     with socket.socket() as probe:
+        # As the simulator's server does, so a connection of its last run in TIME_WAIT is no obstacle.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, preferred))
         except OSError:
