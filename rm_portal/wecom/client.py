@@ -99,9 +99,11 @@ class WeComClient:
 
     def access_token(self, *, fresh: bool = False) -> str:
         if not fresh:
-            token = cache.get(self.token_key)
-            if token:
-                return str(token)
+            cached = cache.get(self.token_key)
+            # The entry carries its own deadline: the cache's TTL is only housekeeping, and every
+            # backend (a file, Redis, another process's clock) then agrees when a token lapses.
+            if isinstance(cached, dict) and cached.get("until", 0) > time.time():
+                return str(cached["token"])
         answer = self._call("GET", GETTOKEN, {"corpid": self.corp_id, "corpsecret": self.secret}, None)
         token = answer.get("access_token")
         if not isinstance(token, str) or not token:
@@ -110,7 +112,8 @@ class WeComClient:
             expires_in = int(answer.get("expires_in", 7200))
         except (TypeError, ValueError):
             expires_in = 7200
-        cache.set(self.token_key, token, max(expires_in - TOKEN_MARGIN_SECONDS, 60))
+        lifetime = max(expires_in - TOKEN_MARGIN_SECONDS, 60)
+        cache.set(self.token_key, {"token": token, "until": time.time() + lifetime}, lifetime)
         return token
 
     def forget_token(self) -> None:
