@@ -65,3 +65,49 @@ def test_a_lexicon_edit_is_saved_while_the_cache_is_down(api, compliance, cache_
     assert r.status_code == 201, r.content
     check = api(compliance).post("/api/v1/compliance/check/", {"text": "这个产品稳赚不赔"}, format="json")
     assert check.json()["allowed"] is False
+
+
+@pytest.fixture
+def cache_hung(settings):
+    """A "Redis" that accepts connections and never answers: a hang, not a refusal."""
+    import socket
+    import threading
+
+    demo_terms()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    port = listener.getsockname()[1]
+    # The same options settings.py gives a Redis cache (CACHE_TIMEOUT_SECONDS), shortened.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.3, "socket_timeout": 0.3},
+        }
+    }
+    yield
+    stop.set()
+    thread.join()
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_an_upload_is_archived_while_the_cache_hangs(api, gateway, rm01a, cache_hung):
+    r = api(gateway).post(URL, {"messages": [item("rm01a", "这款产品保本")]}, format="json")
+    assert r.status_code == 200, r.content
+    assert r.json()["stored"] == 1 and r.json()["hits"] == 1

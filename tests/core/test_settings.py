@@ -202,3 +202,18 @@ def test_a_visibility_timeout_shorter_than_the_longest_retry_stops_start_up(tmp_
     )
     assert run.returncode != 0
     assert "CELERY_VISIBILITY_TIMEOUT_SECONDS" in run.stderr
+
+
+def test_a_redis_cache_fails_fast_instead_of_hanging(tmp_path):
+    run = settings_in_subprocess(
+        {
+            "RM_VAR_DIR": str(tmp_path),
+            "DATABASE_URL": "postgres://bank@db.internal:5432/rm",
+            "REDIS_URL": "redis://cache.internal:6379/0",
+            "DJANGO_SECRET_KEY": "a-long-enough-secret-key",
+            "CACHE_TIMEOUT_SECONDS": "3",
+        },
+        show="sorted(s.CACHES['default']['OPTIONS'].items())",
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[('socket_connect_timeout', 3), ('socket_timeout', 3)]"
