@@ -38,7 +38,6 @@ from materials.serializers import (
     ShareOut,
     ShareRefusedOut,
     ShareStatOut,
-    UnavailableOut,
     landing_url,
 )
 from materials.services.materials import material_create, material_update
@@ -47,6 +46,7 @@ from materials.services.shares import share_create
 from rm_portal.api.inputs import validated
 from rm_portal.api.permissions import IsHeadOffice, IsRM, read_all_write, roles
 from rm_portal.core.requests import AuthedRequest
+from rm_portal.core.serializers import UnavailableOut
 from rm_portal.org.models import Role
 
 PNG = {(200, "image/png"): OpenApiTypes.BINARY, 503: UnavailableOut}

@@ -149,7 +149,3 @@ class OverrideOut(serializers.ModelSerializer[OverrideLog]):
             "reason",
             "created_at",
         ]
-
-
-class UnavailableOut(serializers.Serializer[object]):
-    detail = serializers.CharField(help_text="what to install or configure")

@@ -5,12 +5,14 @@ from django.urls import include, path
 from rm_portal.core.api import JobDetailApi, WorkerSelfCheckApi
 from rm_portal.notifications.api import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from rm_portal.org.api import LogoutApi, MeApi, MeWechatQrApi, TokenApi
+from rm_portal.wecom.api import MeContactWayApi
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("auth/logout/", LogoutApi.as_view(), name="auth-logout"),
     path("me/", MeApi.as_view(), name="me"),
     path("me/wechat-qr/", MeWechatQrApi.as_view(), name="me-wechat-qr"),
+    path("me/contact-way/", MeContactWayApi.as_view(), name="me-contact-way"),
     path("jobs/<int:pk>/", JobDetailApi.as_view(), name="job-detail"),
     path("system/worker-check/", WorkerSelfCheckApi.as_view(), name="worker-check"),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),

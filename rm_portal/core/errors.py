@@ -86,3 +86,11 @@ class NotAllowed(DomainError):
     status = 403
     code = "not_allowed"
     default_message = _("您没有执行该操作的权限")
+
+
+class Unavailable(DomainError):
+    """A service the product depends on (WeCom) did not answer or refused: try again later."""
+
+    status = 503
+    code = "unavailable"
+    default_message = _("外部服务暂不可用，请稍后再试")

@@ -29,3 +29,9 @@ class JobAcceptedOut(serializers.Serializer[Job]):
     `Response(JobAcceptedOut(job).data, status=202)`."""
 
     job = serializers.IntegerField(source="pk")
+
+
+class UnavailableOut(serializers.Serializer[object]):
+    """The 503 of an operation that needs something outside the product (a font, WeCom)."""
+
+    detail = serializers.CharField(help_text="what is unavailable, and what to do")

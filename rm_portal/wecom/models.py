@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -35,3 +36,30 @@ class CallbackEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event}/{self.change_type}" if self.change_type else self.event
+
+
+class ContactWay(models.Model):
+    """A 联系我 code made with WeCom's `add_contact_way`: the RM's own (material empty) for now.
+
+    `state` comes back on every add made through the code, so it is the attribution; it is random
+    (not derived from the username), so nobody can forge an add into someone else's count."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="contact_ways",
+        verbose_name=_("客户经理"),
+    )
+    config_id = models.CharField(_("配置 ID"), max_length=64, unique=True)
+    qr_code = models.URLField(_("二维码地址"), max_length=500)
+    state = models.CharField(_("渠道参数"), max_length=30, unique=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联系我二维码")
+        verbose_name_plural = _("联系我二维码")
+        # One personal code per RM: made once, then reused.
+        constraints = [models.UniqueConstraint(fields=["owner"], name="wecom_one_personal_contact_way")]
+
+    def __str__(self) -> str:
+        return f"{self.owner.username}: {self.config_id}"
