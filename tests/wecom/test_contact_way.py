@@ -11,8 +11,8 @@ from PIL import Image
 
 from rm_portal.org.models import Staff
 from rm_portal.wecom.models import ContactWay
-from tests.wecom_sim.conftest import AES_KEY, AGENT_ID, APP_SECRET, CONTACT_SECRET, CORP_ID, TOKEN
-from wecom_sim.server import Config, Simulator, serve_in_thread
+from tests.wecom_sim.conftest import CONTACT_SECRET, CORP_ID, sim_config
+from wecom_sim.server import Simulator, serve_in_thread
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/me/contact-way/"
@@ -20,16 +20,7 @@ URL = "/api/v1/me/contact-way/"
 
 @pytest.fixture
 def simulator(settings):
-    sim = Simulator(
-        Config(
-            corp_id=CORP_ID,
-            contact_secret=CONTACT_SECRET,
-            secret=APP_SECRET,
-            agent_id=AGENT_ID,
-            token=TOKEN,
-            aes_key=AES_KEY,
-        )
-    )
+    sim = Simulator(sim_config())
     server = serve_in_thread(sim)
     settings.WECOM_API_BASE = sim.config.public_url
     settings.WECOM_CORP_ID = CORP_ID

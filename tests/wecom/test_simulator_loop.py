@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from rm_portal.wecom.models import CallbackEvent
-from tests.wecom_sim.conftest import AES_KEY, AGENT_ID, APP_SECRET, CONTACT_SECRET, CORP_ID, TOKEN, Client
-from wecom_sim.server import Config, Simulator, serve_in_thread
+from tests.wecom_sim.conftest import AES_KEY, CORP_ID, TOKEN, Client, sim_config
+from wecom_sim.server import Simulator, serve_in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,17 +18,7 @@ def product_sim(live_server, settings):
     settings.WECOM_CORP_ID = CORP_ID
     settings.WECOM_CALLBACK_TOKEN = TOKEN
     settings.WECOM_CALLBACK_AES_KEY = AES_KEY
-    simulator = Simulator(
-        Config(
-            corp_id=CORP_ID,
-            contact_secret=CONTACT_SECRET,
-            secret=APP_SECRET,
-            agent_id=AGENT_ID,
-            token=TOKEN,
-            aes_key=AES_KEY,
-            callback=f"{live_server.url}/wecom/callback/",
-        )
-    )
+    simulator = Simulator(sim_config(callback=f"{live_server.url}/wecom/callback/"))
     server = serve_in_thread(simulator)
     yield Client(simulator.config.public_url)
     server.shutdown()

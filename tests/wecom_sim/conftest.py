@@ -98,19 +98,22 @@ def receiver() -> Iterator[Receiver]:
     r.server.server_close()
 
 
+def sim_config(**overrides: Any) -> Config:
+    """The test corp's credentials; the product's tests set the same ones in their settings."""
+    values: dict[str, Any] = {
+        "corp_id": CORP_ID,
+        "contact_secret": CONTACT_SECRET,
+        "secret": APP_SECRET,
+        "agent_id": AGENT_ID,
+        "token": TOKEN,
+        "aes_key": AES_KEY,
+    }
+    return Config(**{**values, **overrides})
+
+
 @pytest.fixture
 def sim(receiver: Receiver) -> Iterator[Client]:
-    simulator = Simulator(
-        Config(
-            corp_id=CORP_ID,
-            contact_secret=CONTACT_SECRET,
-            secret=APP_SECRET,
-            agent_id=AGENT_ID,
-            token=TOKEN,
-            aes_key=AES_KEY,
-            callback=receiver.url,
-        )
-    )
+    simulator = Simulator(sim_config(callback=receiver.url))
     server = serve_in_thread(simulator)
     yield Client(simulator.config.public_url)
     server.shutdown()
