@@ -3,35 +3,21 @@ when malformed, naming the variable."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.settings_probe import settings_in_subprocess
+
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 
 
 def compliance_settings(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "COMPLIANCE_"))
-    }
-    code = (
-        "from rm_portal.bootstrap import prepare_embedded; prepare_embedded(); "
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='rm_portal.settings'; django.setup(); "
-        "from django.conf import settings as s; "
-        "print(s.COMPLIANCE_RETENTION_YEARS, s.COMPLIANCE_SYNC_BATCH, repr(s.COMPLIANCE_WECOM_TOKEN), "
-        "repr(s.COMPLIANCE_WECOM_AES_KEY), repr(s.COMPLIANCE_WECOM_CORP_ID))"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, "RM_VAR_DIR": str(tmp_path), **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return settings_in_subprocess(
+        {"RM_VAR_DIR": str(tmp_path), **env},
+        show=(
+            "s.COMPLIANCE_RETENTION_YEARS, s.COMPLIANCE_SYNC_BATCH, repr(s.COMPLIANCE_WECOM_TOKEN), "
+            "repr(s.COMPLIANCE_WECOM_AES_KEY), repr(s.COMPLIANCE_WECOM_CORP_ID)"
+        ),
     )
 
 

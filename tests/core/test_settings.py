@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from rm_portal.env import env_bool, env_int, env_list, env_str
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.settings_probe import settings_in_subprocess
 
 
 def test_env_helpers_read_and_reject(monkeypatch, tmp_path):
@@ -33,35 +27,6 @@ def test_env_helpers_read_and_reject(monkeypatch, tmp_path):
     secret.write_text("from-a-file\n")
     monkeypatch.setenv("X_SECRET_FILE", str(secret))
     assert env_str("X_SECRET") == "from-a-file"
-
-
-def settings_in_subprocess(
-    env: dict[str, str],
-    *,
-    prepare: bool = True,
-    show: str = "s.DATABASES['default']['ENGINE'], s.CELERY_BROKER_URL",
-) -> subprocess.CompletedProcess[str]:
-    """Load the settings in a fresh process, after `prepare_embedded()` as every entry point does
-    (manage.py, wsgi, Celery, pytest), or without it."""
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "RM_", "PORT", "HOST"))
-    }
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='rm_portal.settings'; "
-        + ("from rm_portal.bootstrap import prepare_embedded; prepare_embedded(); " if prepare else "")
-        + "django.setup(); "
-        f"from django.conf import settings as s; print({show})"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 def test_the_embedded_default_needs_no_variable(tmp_path):

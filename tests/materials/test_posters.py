@@ -197,7 +197,7 @@ def test_the_configured_font_comes_from_settings(settings):
 
 
 def test_a_malformed_font_index_stops_start_up_naming_it(tmp_path):
-    from tests.core.test_settings import settings_in_subprocess
+    from tests.settings_probe import settings_in_subprocess
 
     run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path), "RM_CJK_FONT_INDEX": "abc"})
     assert run.returncode != 0

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.core.test_settings import settings_in_subprocess
+from tests.settings_probe import settings_in_subprocess
 
 POLICY = {
     "default-src": "'self'",

@@ -4,14 +4,13 @@ a malformed value stops start-up naming the variable."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.settings_probe import settings_in_subprocess
+
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 NAMES = [
     "WECOM_API_BASE",
@@ -26,24 +25,9 @@ NAMES = [
 
 
 def wecom_settings(env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "DATABASE_URL", "REDIS_URL", "WECOM_"))
-    }
-    code = (
-        "from rm_portal.bootstrap import prepare_embedded; prepare_embedded(); "
-        "import django, json, os; os.environ['DJANGO_SETTINGS_MODULE']='rm_portal.settings'; django.setup(); "
-        "from django.conf import settings as s; "
-        f"print(json.dumps({{name: getattr(s, name) for name in {NAMES!r}}}))"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, "RM_VAR_DIR": str(tmp_path), **env},
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    return settings_in_subprocess(
+        {"RM_VAR_DIR": str(tmp_path), **env},
+        show=f"json.dumps({{name: getattr(s, name) for name in {NAMES!r}}})",
     )
 
 
