@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from compliance.models import Channel, Direction
+from rm_portal.core.dates import RANGE_TEXT, in_range
 
 MAX_BATCH = 1000  # messages per request
 MAX_CONTENT = 64 * 1024  # characters per message; a chat message is never this long
 FUTURE_SKEW = timedelta(minutes=10)  # clocks drift; a week ahead is a broken client
-# The API's one date range (rm_portal.api.fields, which services do not import: it is DRF's).
-FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 FIELDS = {"external_id", "channel", "rm", "customer", "external_contact", "direction", "sent_at", "content"}
 FIELDS_OPTIONAL = {"customer", "external_contact", "content_type"}
@@ -94,8 +93,8 @@ def _in_range(sent_at: datetime) -> datetime:
         local = timezone.localtime(sent_at)
     except (OverflowError, ValueError):
         local = None
-    if local is None or not FIRST_DATE <= local.date() <= LAST_DATE:
-        raise ItemError("sent_at: 日期须在 2000-01-01 至 2099-12-31 之间")
+    if local is None or not in_range(local.date()):
+        raise ItemError(f"sent_at: {RANGE_TEXT}")
     return sent_at
 
 

@@ -2,8 +2,7 @@
 
 A bank's records start long after year 1 and end long before year 9999: `0001-01-01` in a body or
 `?until=9999-12-31` in a query overflowed date arithmetic further on (a 500). Every date or
-datetime the API accepts goes through these, so the range is decided once:
-FIRST_DATE (2000-01-01) to LAST_DATE (2099-12-31), in the bank's time zone."""
+datetime the API accepts goes through these; the range itself is `rm_portal/core/dates.py`'s."""
 
 from __future__ import annotations
 
@@ -11,16 +10,9 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-FIRST_DATE = date(2000, 1, 1)
-LAST_DATE = date(2099, 12, 31)
-RANGE_TEXT = _("日期须在 2000-01-01 至 2099-12-31 之间")
-
-
-def in_range(value: date) -> bool:
-    return FIRST_DATE <= value <= LAST_DATE
+from rm_portal.core.dates import RANGE_TEXT, in_range
 
 
 class BankDateField(serializers.DateField):

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from rm_portal.api.fields import in_range
 from rm_portal.checklists import selectors, services
 from rm_portal.checklists.clock import local_today
 from rm_portal.checklists.exports import runs_csv
@@ -31,6 +30,7 @@ from rm_portal.checklists.models import ChecklistRun, Holiday
 from rm_portal.checklists.photos import MAX_BYTES
 from rm_portal.checklists.rules import ASSIGNABLE, MAX_ITEMS
 from rm_portal.checklists.selectors import DayFigures
+from rm_portal.core.dates import in_range
 from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.org.access import role_of
