@@ -61,6 +61,11 @@ def job_fail(*, job_id: int, reason: str) -> None:
     )
 
 
+def job_restart(*, job_id: int) -> None:
+    """A resumed job starts its count over: the new attempt reports every row again."""
+    Job.objects.filter(pk=job_id).update(processed=0, errors=[], touched_at=timezone.now())
+
+
 def jobs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     """End or resume every queued or running job nobody has touched for JOB_STALE_MINUTES.
 

@@ -63,6 +63,9 @@ def stop(process: subprocess.Popen[str]) -> None:
 
 @pytest.fixture
 def workers() -> Iterator[list[subprocess.Popen[str]]]:
+    # Checked before anything starts, so that a machine without them skips instead of erroring.
+    need(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL=postgres://…)")
+    need(bool(settings.REDIS_URL), "needs Redis (REDIS_URL=redis://…)")
     from rm_portal.celery import app
 
     app.conf.task_always_eager = False
@@ -87,8 +90,6 @@ def wait_for(predicate: Callable[[], bool], seconds: float = 300.0) -> bool:
 
 
 def test_an_import_killed_with_sigkill_is_resumed_by_the_sweeper(workers, b01, rm01a, hq_admin):
-    need(connection.vendor == "postgresql", "needs PostgreSQL (DATABASE_URL=postgres://…)")
-    need(bool(settings.REDIS_URL), "needs Redis (REDIS_URL=redis://…)")
     indicators()
     lines = ["cust_no,name,branch,owner,aum,age,gender,is_payroll"]
     lines += [f"K{n:06d},客户{n},B01,rm01a,{n},{n % 90},男,{n % 2}" for n in range(ROWS)]

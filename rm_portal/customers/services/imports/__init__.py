@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from rm_portal.core.jobs import job_run
 from rm_portal.core.models import Job
-from rm_portal.core.services import job_create, job_fail
+from rm_portal.core.services import job_create, job_fail, job_restart
 from rm_portal.customers.models import ImportUpload
 from rm_portal.customers.services.imports.reader import ImportResult, customers_import, too_large
 from rm_portal.customers.services.imports.rows import (
@@ -91,8 +91,7 @@ def customers_import_resume(*, job_id: int) -> None:
             stored.delete()
         job_fail(job_id=job_id, reason=_upload_gone())
         return
-    # Core has no "start over" write for a job: only this import's own counters are reset here.
-    Job.objects.filter(pk=job_id).update(processed=0, errors=[])
+    job_restart(job_id=job_id)
     _queue(stored)
 
 
