@@ -7,4 +7,4 @@ class WeComConfig(AppConfig):
     verbose_name = "企业微信"
 
     def ready(self) -> None:
-        from rm_portal.wecom import handlers  # noqa: F401  (registers the event handlers)
+        from rm_portal.wecom import access, handlers  # noqa: F401  (registers the policies and handlers)

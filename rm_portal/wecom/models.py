@@ -39,7 +39,8 @@ class CallbackEvent(models.Model):
 
 
 class ContactWay(models.Model):
-    """A 联系我 code made with WeCom's `add_contact_way`: the RM's own (material empty) for now.
+    """A 联系我 code made with WeCom's `add_contact_way`: the RM's own (material empty), or the one on
+    this RM's poster of a material (material set), so an add through it is attributed to both.
 
     `state` comes back on every add made through the code, so it is the attribution; it is random
     (not derived from the username), so nobody can forge an add into someone else's count."""
@@ -50,6 +51,14 @@ class ContactWay(models.Model):
         related_name="contact_ways",
         verbose_name=_("客户经理"),
     )
+    material = models.ForeignKey(
+        "materials.Material",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_ways",
+        verbose_name=_("海报物料"),
+    )
     config_id = models.CharField(_("配置 ID"), max_length=64, unique=True)
     qr_code = models.URLField(_("二维码地址"), max_length=500)
     state = models.CharField(_("渠道参数"), max_length=30, unique=True)
@@ -58,8 +67,136 @@ class ContactWay(models.Model):
     class Meta:
         verbose_name = _("联系我二维码")
         verbose_name_plural = _("联系我二维码")
-        # One personal code per RM: made once, then reused.
-        constraints = [models.UniqueConstraint(fields=["owner"], name="wecom_one_personal_contact_way")]
+        constraints = [
+            # One personal code per RM, and one per RM and poster: made once, then reused.
+            models.UniqueConstraint(
+                fields=["owner"],
+                condition=models.Q(material__isnull=True),
+                name="wecom_one_personal_contact_way",
+            ),
+            models.UniqueConstraint(fields=["owner", "material"], name="wecom_one_poster_contact_way"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner.username}: {self.config_id}"
+
+
+class ExternalContact(models.Model):
+    """A WeChat user as WeCom knows them (`externalcontact/get`'s `external_contact`): one row per
+    person however many RMs they added. What each RM has with them is a `ContactFollow`."""
+
+    class Type(models.IntegerChoices):
+        WECHAT = 1, _("微信用户")
+        WECOM = 2, _("企业微信用户")
+
+    external_userid = models.CharField(_("外部联系人 ID"), max_length=64, unique=True)
+    name = models.CharField(_("微信昵称"), max_length=64)
+    type = models.PositiveSmallIntegerField(_("类型"), choices=Type.choices, default=Type.WECHAT)
+    avatar = models.URLField(_("头像"), max_length=500, blank=True)
+    corp_name = models.CharField(_("所在企业"), max_length=128, blank=True)
+    unionid = models.CharField(_("UnionID"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("首次添加"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("企业微信客户")
+        verbose_name_plural = _("企业微信客户")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_userid})"
+
+
+class ContactFollow(models.Model):
+    """One RM's relation with one WeChat user (WeCom's `follow_user` entry): what the API calls a
+    contact. It carries the attribution of the add (state → code → RM and poster), the binding to a
+    bank customer (a verified add), and the status WeCom's events move."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("正常")
+        LOST = "lost", _("已被客户删除")  # del_follow_user: the customer removed the RM
+        REMOVED = "removed", _("已删除客户")  # del_external_contact: the RM removed the customer
+
+    class Source(models.TextChoices):
+        RM = "rm", _("个人联系我")
+        POSTER = "poster", _("海报")
+        SHARE = "share", _("分享链接")
+        TRANSFER = "transfer", _("继承")
+        OTHER = "other", _("其他方式")
+
+    class BindMethod(models.TextChoices):
+        AUTO = "auto", _("手机号自动匹配")
+        MANUAL = "manual", _("客户经理绑定")
+
+    contact = models.ForeignKey(
+        ExternalContact, on_delete=models.PROTECT, related_name="follows", verbose_name=_("企业微信客户")
+    )
+    rm = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="wecom_follows",
+        verbose_name=_("客户经理"),
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    remark = models.CharField(_("备注"), max_length=64, blank=True)
+    description = models.CharField(_("描述"), max_length=300, blank=True)
+    remark_mobiles = models.JSONField(_("备注手机号"), default=list, blank=True)
+    wecom_tags = models.JSONField(_("企业微信标签"), default=list, blank=True)
+    add_way = models.PositiveSmallIntegerField(_("添加方式"), default=0)  # WeCom's add_way code
+    state = models.CharField(_("渠道参数"), max_length=30, blank=True)
+    # Attribution, resolved from `state` when the add arrived.
+    source = models.CharField(_("来源"), max_length=16, choices=Source.choices, default=Source.OTHER)
+    contact_way = models.ForeignKey(
+        ContactWay,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("联系我二维码"),
+    )
+    material = models.ForeignKey(
+        "materials.Material",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("来源物料"),
+    )
+    # The binding: which bank customer this WeChat user is (a verified add), who said so and when.
+    customer = models.ForeignKey(
+        "customers.Customer",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wecom_follows",
+        verbose_name=_("绑定客户"),
+    )
+    bind_method = models.CharField(_("绑定方式"), max_length=16, choices=BindMethod.choices, blank=True)
+    bound_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("绑定人"),
+    )
+    bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
+    welcome_sent_at = models.DateTimeField(_("欢迎语发送时间"), null=True, blank=True)
+    welcome_error = models.CharField(_("欢迎语未发送原因"), max_length=200, blank=True)
+    added_at = models.DateTimeField(_("添加时间"))  # WeCom's createtime of the follow
+    status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("客户联系关系")
+        verbose_name_plural = _("客户联系关系")
+        ordering = ["-added_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["contact", "rm"], name="wecom_one_follow_per_rm")]
+        indexes = [
+            models.Index(fields=["rm", "status", "added_at"]),
+            models.Index(fields=["added_at"]),
+            models.Index(fields=["customer"]),
+            models.Index(fields=["material", "added_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rm.username} → {self.contact.external_userid}"
