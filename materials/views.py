@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import asdict
 from typing import Any
 
+from cachetools import TTLCache
 from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from materials.models import Attachment, Kind, MarketingCategory, RiskLevel
+from materials.models import Attachment, Kind, MarketingCategory, RiskLevel, ShareToken
 from materials.placeholders import PLACEHOLDERS, fill, values_for
 from materials.selectors import (
     live_share,
@@ -44,22 +47,42 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "materials/landing_404.html", status=404)
 
 
+# The rendered landing page per (link, language, material version), kept in this process for a
+# minute: the page is the same for every visitor of a link, and a campaign sends thousands of
+# visitors to a few links. The view is still counted on every request; an edit of the material
+# shows at once (its version is in the key), an edit of the RM's card within the minute.
+_LANDING_PAGES: TTLCache[tuple[object, ...], bytes] = TTLCache(maxsize=2000, ttl=60)
+_landing_lock = threading.Lock()
+
+
+def _landing_page(request: HttpRequest, share: ShareToken) -> bytes:
+    material = share.material
+    key = (share.pk, translation.get_language(), material.pk, material.version, material.updated_at)
+    with _landing_lock:
+        page = _LANDING_PAGES.get(key)
+    if page is None:
+        staff = share.rm.staff
+        values = values_for(staff=staff, customer=share.customer)
+        context = {
+            "share": share,
+            "material": material,
+            "title": fill(material.title, values),
+            "body": fill(material.body, values),
+            "card": staff,
+            "attachments": list(material.attachments.all()),
+        }
+        page = render_to_string("materials/landing.html", context, request=request).encode()
+        with _landing_lock:
+            _LANDING_PAGES[key] = page
+    return page
+
+
 def landing(request: HttpRequest, token: str) -> HttpResponse:
     share = live_share(token)
     if share is None:
         return _not_found(request)
     view_record(share=share, ip=request.META.get("REMOTE_ADDR", ""))
-    staff = share.rm.staff
-    values = values_for(staff=staff, customer=share.customer)
-    context = {
-        "share": share,
-        "material": share.material,
-        "title": fill(share.material.title, values),
-        "body": fill(share.material.body, values),
-        "card": staff,
-        "attachments": list(share.material.attachments.all()),
-    }
-    response = render(request, "materials/landing.html", context)
+    response = HttpResponse(_landing_page(request, share))
     response["Cache-Control"] = "private, no-store"  # every view must reach us to be counted
     response["Referrer-Policy"] = "no-referrer"  # the token stays out of third-party logs
     return response

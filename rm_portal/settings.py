@@ -243,6 +243,9 @@ LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
 TOKEN_TTL = timedelta(hours=env_int("TOKEN_TTL_HOURS", 12, minimum=1))
+# Seconds a process remembers a token's person (rm_portal/org/authentication.py): a sign-out or a
+# deactivation in another process reaches this one within them. 0: read the database every request.
+TOKEN_CACHE_SECONDS = env_int("TOKEN_CACHE_SECONDS", 5, minimum=0, maximum=60)
 
 # Login throttling (rm_portal.org.lockout.LoginAttempts, docs/decisions.md "Lockout"): failures count
 # per (account, client address) — a stranger elsewhere cannot lock a person out — and per client

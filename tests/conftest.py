@@ -28,7 +28,16 @@ def _clean_cache_and_language(settings):
     from django.core.cache import cache
     from django.utils import translation
 
+    from compliance.services import lexicon
+    from materials.views import _LANDING_PAGES as landing_pages
+    from rm_portal.org.authentication import forget_tokens
+
     cache.clear()
+    # Each test's database starts again at lexicon version 0, so a process's memory of "version 1"
+    # from an earlier test would be a different lexicon; a real database's version only grows.
+    lexicon._current, lexicon._seen = None, None
+    forget_tokens()  # the process's memory of signed-in tokens, as after a restart
+    landing_pages.clear()
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()

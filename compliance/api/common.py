@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from compliance.selectors import SearchFilters
 from rm_portal.api.fields import BankDateField
 from rm_portal.api.inputs import validated
+from rm_portal.core.ratelimit import window_hit
 from rm_portal.org.access import role_of
 from rm_portal.org.models import Role
 
@@ -67,19 +68,31 @@ class IsRMOrGateway(BasePermission):
 
 
 class _PerUser(UserRateThrottle):
-    """DRF's per-user throttle (by user id; by address for the anonymous), its rate read from
+    """A per-user throttle (by user id; by address for the anonymous), its rate read from
     `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][scope]` at each request — DRF's own class reads it
-    once at import, so a changed setting would never apply. Over the rate: 429 `{"detail"}` in the
+    once at import, so a changed setting would never apply — counted in fixed windows with one
+    cache round trip (`rm_portal/core/ratelimit.py`). Over the rate: 429 `{"detail"}` in the
     caller's language, with `Retry-After`."""
 
+    _wait: float | None = None
+
     def allow_request(self, request: Request, view: APIView) -> bool:
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        key = self.get_cache_key(request, view)
+        if key is None or self.num_requests is None or self.duration is None:
+            return True
         try:
-            return bool(super().allow_request(request, view))
+            self._wait = window_hit(key, limit=self.num_requests, seconds=self.duration)
         except (OSError, RedisError):  # the cache is down
             # A throttle protects the CPU; archiving must not depend on the cache. While the cache
             # is unreachable the request goes through unthrottled, and the outage is logged.
             logger.warning("throttle %s skipped: the cache is unavailable", self.scope, exc_info=True)
             return True
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
 
     def get_rate(self) -> str | None:
         rates = cast(dict[str, str], api_settings.DEFAULT_THROTTLE_RATES)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 import pytest
 from django.core.cache import cache
 
@@ -59,7 +61,7 @@ def test_lexicon_hot_reload_without_restart(api, rm01a, compliance):
     assert client.post("/api/v1/compliance/check/", {"text": "高息揽储"}, format="json").json()["hits"] == []
 
 
-def test_another_process_edit_is_seen_within_the_cache_ttl(compliance):
+def test_another_process_edit_is_seen_within_the_cache_ttl(compliance, monkeypatch):
     """Another process changed the lexicon: this one sees the new version once the cached
     version expires (simulated by clearing the cache), and rebuilds once, not per request."""
     term_create(term="飞单", category="私下交易", severity="block")
@@ -68,7 +70,10 @@ def test_another_process_edit_is_seen_within_the_cache_ttl(compliance):
     Term.objects.create(term="刷流水", category="私下交易", severity="block")
     LexiconVersion.objects.filter(pk=1).update(version=first.version + 1)
     assert current_lexicon() is first  # still inside the TTL: the cached version
-    cache.delete(lexicon_service.VERSION_KEY)  # TTL passed
+    cache.delete(lexicon_service.VERSION_KEY)  # the shared cache's TTL passed…
+    assert current_lexicon() is first  # …but this process read the version less than 2 s ago
+    later = time.monotonic() + lexicon_service.VERSION_TTL + 0.1
+    monkeypatch.setattr(lexicon_service.time, "monotonic", lambda: later)
     rebuilt = current_lexicon()
     assert rebuilt is not first and rebuilt.version == first.version + 1
     assert text_check(text="帮你刷流水")["hits"][0]["term"] == "刷流水"
@@ -223,3 +228,23 @@ def test_an_allow_phrase_that_normalises_to_nothing_is_refused(api, compliance):
     )
     assert r.status_code == 400 and "allow" in r.json()
     assert not Term.objects.exists()
+
+
+def test_checks_within_the_ttl_read_neither_cache_nor_database(
+    compliance, monkeypatch, django_assert_num_queries
+):
+    """The hot path of the compose box: the version is this process's memory for 2 s."""
+    term_create(term="飞单", category="私下交易", severity="block")
+    text_check(text="预热")
+    reads: list[str] = []
+    real_get = lexicon_service.cache.get
+
+    def counting_get(key, *args, **kwargs):
+        reads.append(key)
+        return real_get(key, *args, **kwargs)
+
+    monkeypatch.setattr(lexicon_service.cache, "get", counting_get)
+    with django_assert_num_queries(0):
+        for _ in range(20):
+            assert text_check(text="帮你做飞单")["allowed"] is False
+    assert reads == []

@@ -60,13 +60,33 @@ def test_view_of_a_known_customers_link_lands_on_their_timeline(api, rm01a, hq_a
     assert sorted(kinds) == ["material_share", "material_view"]
 
 
-def test_landing_is_a_few_queries(api, rm01a, hq_admin, django_assert_max_num_queries):
+def test_landing_is_a_few_queries(
+    api, rm01a, hq_admin, django_assert_max_num_queries, django_assert_num_queries
+):
     c = customer(rm01a)
     token = make_share(api, rm01a, product(hq_admin, risk_level="R2"), customer=c.cust_no)
-    with django_assert_max_num_queries(7):  # 5 statements and a savepoint pair
+    with django_assert_max_num_queries(7):  # the link, the view, the timeline line, the page's parts
         assert visit(token).status_code == 200
-    with django_assert_max_num_queries(3):
+    # The page is kept per link; a repeat view is the link and one conditional insert.
+    with django_assert_num_queries(2):
         assert visit(token).status_code == 200
+    # A new visitor of the kept page: the link, the insert, and the customer's timeline line.
+    with django_assert_max_num_queries(4):
+        assert visit(token, ip="10.0.0.9").status_code == 200
+    assert ViewEvent.objects.count() == 2
+
+
+def test_a_kept_landing_page_still_counts_and_shows_an_edit_at_once(api, rm01a, hq_admin):
+    m = script(hq_admin)
+    token = make_share(api, rm01a, m)
+    old_title = m.title
+    assert old_title in visit(token).content.decode()
+    m.title = "全新的标题"
+    m.version += 1
+    m.save()
+    html = visit(token, ip="10.0.0.7").content.decode()
+    assert "全新的标题" in html and old_title not in html
+    assert ViewEvent.objects.count() == 2
 
 
 def test_unknown_expired_and_withdrawn_links_are_the_same_friendly_404(api, rm01a, hq_admin):
