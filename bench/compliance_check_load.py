@@ -3,6 +3,7 @@ file cache), with the seeded banking lexicon. Prints throughput and p50/p95; aim
 clients.
 
     .venv/bin/python bench/compliance_check_load.py [--clients 50] [--requests 5000] [--workers 4]
+    .venv/bin/python bench/compliance_check_load.py --rate 1000 --seconds 10   # open loop (issue 14's aim)
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.harness import PASSWORD, api_token, embedded_env, gunicorn, hammer, manage
+from bench.harness import PASSWORD, api_token, embedded_env, gunicorn, hammer, manage, paced
 
 TEXTS = [
     "您好，这款产品业绩比较基准3.5%，理财非存款，产品有风险，投资须谨慎。",
@@ -30,6 +31,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=0,
+        help="open loop: a fixed arrival rate (requests/s) instead of clients",
+    )
+    parser.add_argument("--seconds", type=float, default=10, help="open loop: how long")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rm-bench-") as var_dir:
         env = embedded_env(var_dir)
@@ -47,9 +55,15 @@ def main() -> None:
                 return "POST", "/api/v1/compliance/check/", body, headers
 
             hammer(port, args.clients, min(500, args.requests), check)  # warm-up: automata built
-            result = hammer(port, args.clients, args.requests, check)
+            if args.rate:
+                result = paced(port, args.rate, args.seconds, check)
+            else:
+                result = hammer(port, args.clients, args.requests, check)
     print(f"POST /api/v1/compliance/check/ — gunicorn {args.workers} workers x 4 threads, embedded default")
-    print(f"  clients            {args.clients}")
+    if args.rate:
+        print(f"  open loop          {args.rate:,.0f} requests/s due for {args.seconds:.0f} s")
+    else:
+        print(f"  clients            {args.clients}")
     print("\n".join(result.lines()))
     print(f"  p95 aim            <= 20 ms (measured {result.percentile_ms(0.95):.1f} ms)")
 

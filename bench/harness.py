@@ -134,3 +134,53 @@ def hammer(port: int, clients: int, total: int, make_request: RequestMaker) -> L
     for thread in threads:
         thread.join()
     return LoadResult(latencies, errors, time.perf_counter() - started)
+
+
+def paced(
+    port: int, rate: float, seconds: float, make_request: RequestMaker, *, clients: int = 64
+) -> LoadResult:
+    """An open-loop load: request i is due at start + i / rate whatever the server does, and its
+    latency is counted from when it was due, not from when a client got round to sending it — so a
+    server that falls behind shows it in the latencies (no coordinated omission), as wrk2 and
+    locust's constant throughput do. `clients` keep-alive connections take the due requests in
+    turn; if all are busy, the next request waits and that wait is part of its latency."""
+    total = int(rate * seconds)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    next_index = 0
+    start = time.perf_counter() + 0.2
+
+    def client(number: int) -> None:
+        nonlocal errors, next_index
+        rng = random.Random(number)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine: list[float] = []
+        failed = 0
+        while True:
+            with lock:
+                i = next_index
+                next_index += 1
+            if i >= total:
+                break
+            due = start + i / rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            method, path, body, headers = make_request(rng, number, i)
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - due)
+            failed += response.status != 200
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return LoadResult(latencies, errors, time.perf_counter() - start)

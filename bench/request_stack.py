@@ -7,7 +7,7 @@ token-authenticated API (`GET /me/`, `POST /compliance/check/`), the public land
 request that touches no table (`/api/v1/` answers 401 before any query). The ratio to that
 baseline is the number to compare between commits; absolute times move with the machine's load.
 
-    .venv/bin/python bench/request_stack.py [--requests 2000]
+    .venv/bin/python bench/request_stack.py [--requests 2000] [--redis redis://127.0.0.1:6379/12]
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ def _timed(call, n: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--redis", help="a Redis URL: the cache and throttles on Redis, as scaled")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="rm-bench-") as var_dir:
         env = embedded_env(var_dir)
+        if args.redis:
+            env["REDIS_URL"] = args.redis
         manage(env, "migrate", "-v", "0")
         manage(env, "seed_demo", "--small", "--password", PASSWORD)
         os.environ.update(env)

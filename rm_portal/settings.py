@@ -198,6 +198,11 @@ else:
         DATABASES["default"]["CONN_MAX_AGE"] = 0
     else:
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # Behind PgBouncer in transaction pooling a server-side cursor (QuerySet.iterator()) can
+        # land on another server connection mid-iteration: DB_PGBOUNCER=1 turns them off
+        # (docs/deployment.md).
+        if env_bool("DB_PGBOUNCER", False):
+            DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     if env_str("RM_DB_NAME"):  # a worker started by a test joins the test database
         DATABASES["default"]["NAME"] = env_str("RM_DB_NAME")
     if env_str("DJANGO_TEST_DB_NAME"):

@@ -73,7 +73,7 @@ def view_record(*, share: ShareToken, ip: str, at: datetime | None = None) -> bo
     at = at or timezone.now()
     if not _view_insert(share=share, visitor=visitor_hash(ip=ip), at=at):
         return False
-    if share.customer_id:
+    if share.customer is not None:
         timeline_record(
             customer=share.customer,
             kind="material_view",
