@@ -81,6 +81,7 @@ class ContactCustomerOut(serializers.ModelSerializer[Customer]):
 
     phone = serializers.SerializerMethodField()
     aum = serializers.DecimalField(max_digits=16, decimal_places=2)
+    risk_rating = serializers.CharField(help_text="C1–C5, empty when not assessed")
 
     class Meta:
         model = Customer
