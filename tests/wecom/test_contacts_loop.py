@@ -163,11 +163,13 @@ def test_an_edit_refreshes_the_remark_and_binds_an_unbound_contact_by_its_new_mo
             "external_userid": answer["external_userid"],
             "remark": "王芳-理财",
             "remark_mobiles": ["13600004444"],
+            "tags": ["高净值"],
         },
     )
     assert edited["delivered"]["body"] == "success"
     follow = ContactFollow.objects.get()
     assert (follow.remark, follow.remark_mobiles, follow.customer) == ("王芳-理财", ["13600004444"], customer)
+    assert [t["tag_name"] for t in follow.wecom_tags] == ["高净值"]
 
 
 def test_an_edit_never_moves_a_binding_the_rm_made(api, loop, rm):
