@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChecklistScopeEnum": "rm_portal.checklists.models.ChecklistTemplate.Scope",
         "ChecklistRunStatusEnum": "rm_portal.checklists.models.ChecklistRun.Status",
+        "KindEnum": "materials.models.Kind",  # keeps its name beside the contacts' source `kind`
         "ContactStatusEnum": "rm_portal.wecom.models.ContactFollow.Status",
         "ContactSourceEnum": "rm_portal.wecom.models.ContactFollow.Source",
         "ContactBindMethodEnum": "rm_portal.wecom.models.ContactFollow.BindMethod",
