@@ -89,3 +89,23 @@ def test_the_portrait_shows_the_customers_wecom_state(client, rm01a, book):
     assert 'data-testid="wecom-contact"' in page and "老王" in page and "已绑定" in page
     customer(rm01a, "C0003", name="没加微信")
     assert "未添加企业微信" in client.get("/customers/C0003/").content.decode()
+
+
+def test_the_list_page_costs_the_same_queries_for_many_contacts(client, rm01a, book):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(rm01a)
+    with CaptureQueriesContext(connection) as few:
+        client.get("/wecom/contacts/")
+    for n in range(15):
+        follow(rm01a, f"wmMANY{n}", customer=customer(rm01a, f"C8{n:03d}"))
+    with CaptureQueriesContext(connection) as many:
+        assert client.get("/wecom/contacts/").content.decode().count('data-testid="contact"') == 17
+    assert len(many) == len(few)
+
+
+def test_head_office_sees_the_portraits_wecom_state_without_a_link_to_the_rms_card(client, hq_admin, book):
+    client.force_login(hq_admin)
+    page = client.get("/customers/C0001/").content.decode()
+    assert "老王" in page and "/wecom/contacts/wmBOUND/" not in page
