@@ -215,7 +215,11 @@ def contact_bind(*, follow: ContactFollow, customer: Customer, by: User) -> Cont
     """The RM says which bank customer this WeChat user is. A rebind is allowed (the auto match
     or the RM was wrong); the customer left behind and the new one both get a timeline entry, so
     the binding's history stays on the customers. Binding the same customer again changes nothing."""
-    follow = ContactFollow.objects.select_for_update().select_related("contact", "customer").get(pk=follow.pk)
+    follow = (
+        ContactFollow.objects.select_for_update(of=("self",))
+        .select_related("contact", "customer")
+        .get(pk=follow.pk)
+    )
     if follow.customer_id == customer.pk:
         return follow
     previous = follow.customer
