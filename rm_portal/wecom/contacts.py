@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from compliance.models import Severity
 from compliance.services.lexicon import text_check
 from rm_portal.customers.models import Customer
 from rm_portal.customers.services import timeline_record
@@ -268,7 +269,8 @@ def _welcome_send(*, follow: ContactFollow, welcome_code: str) -> None:
     check = text_check(text=text)
     sent_at, error = None, ""
     if not check["allowed"]:
-        blocked = "、".join(dict.fromkeys(h["term"] for h in check["hits"] if h["severity"] == "block"))
+        terms = [h["term"] for h in check["hits"] if h["severity"] == Severity.BLOCK]
+        blocked = "、".join(dict.fromkeys(terms))
         error = _("欢迎语未通过合规检查（命中：%(terms)s），未发送") % {"terms": blocked}
     else:
         try:

@@ -26,15 +26,17 @@ def _follows() -> QuerySet[ContactFollow]:
 
 
 def contact_list(*, user: User, bound: bool | None = None, status: str = "") -> QuerySet[ContactFollow]:
-    """The contacts the user sees. For an RM the unbound come first (binding them is the work),
-    then the newest; everyone else gets the newest first."""
+    """The contacts the user sees. For an RM the active unbound come first (binding them is the
+    work), then the newest; everyone else gets the newest first."""
     qs = scope(user, _follows())
     if bound is not None:
         qs = qs.filter(customer__isnull=not bound)
     if status:
         qs = qs.filter(status=status)
     if role_of(user) == Role.RM:
-        unbound = ExpressionWrapper(Q(customer__isnull=True), output_field=BooleanField())
+        unbound = ExpressionWrapper(
+            Q(customer__isnull=True, status=ContactFollow.Status.ACTIVE), output_field=BooleanField()
+        )
         return qs.alias(unbound=unbound).order_by("-unbound", "-added_at", "-id")
     return qs.order_by("-added_at", "-id")
 

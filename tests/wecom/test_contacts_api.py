@@ -55,10 +55,10 @@ def _ids(response) -> list[str]:
 # ---- the list ------------------------------------------------------------------------------------
 
 
-def test_an_rm_sees_their_own_contacts_unbound_first(api, rm01a, book):
+def test_an_rm_sees_their_own_contacts_the_active_unbound_first(api, rm01a, book):
     r = api(rm01a).get(LIST)
     assert r.status_code == 200
-    assert _ids(r) == ["wmNEW", "wmLOST", "wmBOUND"]
+    assert _ids(r) == ["wmNEW", "wmBOUND", "wmLOST"]
     rows = {row["external_userid"]: row for row in r.json()["results"]}
     assert rows["wmBOUND"]["customer"] == "C0001"
     assert rows["wmBOUND"]["bind_method"] == "auto"
