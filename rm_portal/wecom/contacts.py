@@ -95,6 +95,13 @@ def _rm_of(userid: str) -> User | None:
     return staff.user if staff is not None else None
 
 
+def _int(value: object, default: int = 0) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default
+
+
 def _at(value: object) -> datetime:
     try:
         return datetime.fromtimestamp(int(str(value)), tz=UTC)
@@ -123,7 +130,7 @@ def _contact_store(answer: dict[str, Any], external_userid: str) -> ExternalCont
     data = answer.get("external_contact") or {}
     values = {
         "name": str(data.get("name") or "")[:64] or _("微信用户"),
-        "type": int(data.get("type") or ExternalContact.Type.WECHAT),
+        "type": _int(data.get("type"), ExternalContact.Type.WECHAT),
         "avatar": str(data.get("avatar") or "")[:500],
         "corp_name": str(data.get("corp_name") or "")[:128],
         "unionid": str(data.get("unionid") or "")[:64],
@@ -306,10 +313,7 @@ def contact_added(
         return None
     contact = _contact_store(answer, external_userid)
     state = state or str(entry.get("state") or "")
-    try:
-        add_way = int(entry.get("add_way") or 0)
-    except (TypeError, ValueError):
-        add_way = 0
+    add_way = _int(entry.get("add_way"))
     values = {
         **_entry_values(entry),
         **_attribution(rm, state[:30], add_way),

@@ -264,3 +264,10 @@ def test_wecom_failing_the_lookup_is_retried_then_recorded_as_failed_with_the_er
     event.refresh_from_db()
     assert event.status == CallbackEvent.Status.FAILED and "45009" in event.error
     assert not ContactFollow.objects.exists()
+
+
+def test_an_add_for_a_member_who_is_nobody_here_stores_nothing(loop, rm):
+    simulator, sim = loop
+    sim.post("/_sim/add_customer", {"userid": "stranger", "name": "路人"})
+    assert CallbackEvent.objects.get().status == CallbackEvent.Status.HANDLED
+    assert not ExternalContact.objects.exists() and simulator.state.welcomes == []

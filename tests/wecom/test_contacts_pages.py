@@ -109,3 +109,8 @@ def test_head_office_sees_the_portraits_wecom_state_without_a_link_to_the_rms_ca
     client.force_login(hq_admin)
     page = client.get("/customers/C0001/").content.decode()
     assert "老王" in page and "/wecom/contacts/wmBOUND/" not in page
+
+
+def test_the_me_page_lists_the_contacts_for_an_rm(client, rm01a, book):
+    client.force_login(rm01a)
+    assert 'href="/wecom/contacts/"' in client.get("/me/").content.decode()
