@@ -381,6 +381,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChecklistScopeEnum": "rm_portal.checklists.models.ChecklistTemplate.Scope",
         "ChecklistRunStatusEnum": "rm_portal.checklists.models.ChecklistRun.Status",
+        "KindEnum": "materials.models.Kind",  # keeps its name beside the contacts' source `kind`
+        "ContactStatusEnum": "rm_portal.wecom.models.ContactFollow.Status",
+        "ContactSourceEnum": "rm_portal.wecom.models.ContactFollow.Source",
+        "ContactBindMethodEnum": "rm_portal.wecom.models.ContactFollow.BindMethod",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -451,6 +455,12 @@ if WECOM_CALLBACK_AES_KEY and not re.fullmatch(r"[A-Za-z0-9+/]{43}", WECOM_CALLB
     raise ImproperlyConfigured(
         "WECOM_CALLBACK_AES_KEY must be the 43-character EncodingAESKey (letters, digits, + and /)"
     )
+
+# The welcome text sent to a customer who just added an RM (send_welcome_msg), after the compliance
+# check; `{rm}` is the RM's name. One text for the bank: a welcome is a regulated marketing text.
+WECOM_WELCOME_TEXT = env_str("WECOM_WELCOME_TEXT") or (
+    "您好，我是您的客户经理{rm}。感谢添加，今后有任何金融问题都可以在这里找我。"
+)
 
 # --- Compliance ---------------------------------------------------------------------------------
 # How long the conversation archive is kept (stated with every export); the application never

@@ -570,6 +570,13 @@ class Simulator:
             for key in ("remark", "description", "remark_mobiles"):
                 if key in body:
                     follows[0][key] = body[key]
+            if "tags" in body:
+                # Tag names in; WeCom's shape out (企业标签: type 1, a tag id per name).
+                names = body["tags"] if isinstance(body["tags"], list) else []
+                follows[0]["tags"] = [
+                    {"group_name": "客户标签", "tag_name": str(name), "tag_id": f"et{index:04d}", "type": 1}
+                    for index, name in enumerate(names)
+                ]
             self.save()
         return {
             "delivered": self.push(

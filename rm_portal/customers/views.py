@@ -25,6 +25,7 @@ from rm_portal.customers.services.portraits import portrait_access_record
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
+from rm_portal.wecom.selectors import contacts_of_customer
 
 PAGE_SIZE = 30
 COLORS: dict[str, str] = {
@@ -121,6 +122,7 @@ def customer_detail(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
         "holdings": holdings,
         "chart": holdings_chart(portrait.holdings),
         "groups": selectors.indicator_groups(portrait.indicators),
+        "wecom_contacts": contacts_of_customer(user=request.user, customer=customer),
     }
     return render(request, "customers/detail.html", context)
 

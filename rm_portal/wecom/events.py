@@ -11,7 +11,8 @@ recorded as ignored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from rm_portal.wecom.models import CallbackEvent
 
@@ -38,3 +39,17 @@ def handler_for(event: str, change_type: str) -> Handler | None:
 def unregister(event: str, change_type: str = "") -> None:
     """For tests that register a handler of their own."""
     _HANDLERS.pop((event, change_type), None)
+
+
+@contextmanager
+def override(event: str, change_type: str, handler: Handler) -> Iterator[Handler]:
+    """For tests: `handler` takes the event's place for the block, the registered one comes back."""
+    key = (event, change_type)
+    previous = _HANDLERS.pop(key, None)
+    _HANDLERS[key] = handler
+    try:
+        yield handler
+    finally:
+        _HANDLERS.pop(key, None)
+        if previous is not None:
+            _HANDLERS[key] = previous

@@ -182,6 +182,9 @@ class ContactFollow(models.Model):
     bound_at = models.DateTimeField(_("绑定时间"), null=True, blank=True)
     welcome_sent_at = models.DateTimeField(_("欢迎语发送时间"), null=True, blank=True)
     welcome_error = models.CharField(_("欢迎语未发送原因"), max_length=200, blank=True)
+    # WeCom refused to move this relation to another RM (transfer_fail, or a failed transfer_result).
+    transfer_error = models.CharField(_("继承失败原因"), max_length=200, blank=True)
+    transfer_failed_at = models.DateTimeField(_("继承失败时间"), null=True, blank=True)
     added_at = models.DateTimeField(_("添加时间"))  # WeCom's createtime of the follow
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -18,14 +18,28 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rm_portal.core.errors import Invalid
-from rm_portal.wecom import crypto
+from rm_portal.core.errors import DomainError, Invalid
+from rm_portal.core.requests import AuthedHttpRequest
+from rm_portal.customers.masking import mask_phone
+from rm_portal.customers.selectors import customer_for
+from rm_portal.org.access import role_of
+from rm_portal.org.models import Role
+from rm_portal.web.decorators import staff_page
+from rm_portal.web.errors import show_error
+from rm_portal.wecom import crypto, selectors
+from rm_portal.wecom.contacts import contact_bind as contact_bind_service
 from rm_portal.wecom.envelope import MalformedXml, encrypted_of
+from rm_portal.wecom.forms import BindForm, CustomerSearchForm
+from rm_portal.wecom.models import ContactFollow
 from rm_portal.wecom.services import callback_event_receive
 
 logger = logging.getLogger(__name__)
@@ -33,6 +47,7 @@ logger = logging.getLogger(__name__)
 REPLAY_WINDOW_SECONDS = 300
 # WeCom's events are a few kilobytes; anything near this is not WeCom, and is not parsed at all.
 MAX_BODY_BYTES = 256 * 1024
+CONTACTS_PER_PAGE = 30
 
 
 def _text(body: str, status: int = 200) -> HttpResponse:
@@ -106,3 +121,76 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _refused(request, refusal)
     logger.info("WeCom callback: event %s %s (%s)", event.pk, event, "new" if created else "again")
     return _text("success")
+
+
+# ---- the RM's contact pages (企业微信客户) -------------------------------------------------------
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD)
+def contact_list(request: AuthedHttpRequest) -> HttpResponse:
+    """The contacts the person sees, the unbound first for an RM; `?bound=0` only those."""
+    bound = {"0": False, "1": True}.get(request.GET.get("bound", ""))
+    follows = selectors.contact_list(user=request.user, bound=bound)
+    page = Paginator(follows, CONTACTS_PER_PAGE).get_page(request.GET.get("page"))
+    unbound = selectors.contact_list(user=request.user, bound=False).filter(
+        status=ContactFollow.Status.ACTIVE
+    )
+    return render(
+        request,
+        "wecom/contacts.html",
+        {
+            "page": page,
+            "bound": bound,
+            "unbound_count": unbound.count(),
+            "is_rm": role_of(request.user) == Role.RM,
+        },
+    )
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD)
+def contact_detail(request: AuthedHttpRequest, external_userid: str) -> HttpResponse:
+    follow = selectors.contact_for(request.user, external_userid)
+    card = selectors.contact_card(user=request.user, follow=follow)
+    return render(
+        request,
+        "wecom/contacts_card.html",
+        {
+            "card": card,
+            "follow": follow,
+            "phone": mask_phone(follow.customer.phone) if follow.customer else "",
+            "mobiles": [mask_phone(str(m)) for m in follow.remark_mobiles],
+            "can_bind": follow.rm_id == request.user.pk,
+        },
+    )
+
+
+@staff_page(Role.RM)
+def contact_bind(request: AuthedHttpRequest, external_userid: str) -> HttpResponse:
+    """Search the RM's customers, pick one, bind. The search is one swappable template block."""
+    follow = selectors.contact_to_bind_for(request.user, external_userid)
+    search = CustomerSearchForm(request.GET or None)
+    searched = search.is_valid()
+    found = selectors.bind_candidates(user=request.user, q=search.cleaned_data["q"]) if searched else []
+    form = BindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = customer_for(request.user, form.cleaned_data["customer"])
+        except Http404:
+            form.add_error("customer", _("没有这位客户，或不是您管户的客户"))
+        else:
+            try:
+                contact_bind_service(follow=follow, customer=customer, by=request.user)
+            except DomainError as error:
+                show_error(request, error, form)
+            else:
+                messages.success(
+                    request,
+                    _("已绑定到客户 %(name)s（%(no)s）") % {"name": customer.name, "no": customer.cust_no},
+                )
+                return redirect("wecom:contact", external_userid)
+    rows = [{"customer": c, "phone": mask_phone(c.phone)} for c in found]
+    return render(
+        request,
+        "wecom/contacts_bind.html",
+        {"follow": follow, "search": search, "form": form, "rows": rows, "searched": searched},
+    )

@@ -131,7 +131,7 @@ def test_url_verification_with_a_bad_signature_is_refused(wecom_client):
 
 
 def test_an_event_is_stored_and_handled_by_the_worker_after_commit(
-    wecom_client, django_capture_on_commit_callbacks
+    wecom_client, contact_added, django_capture_on_commit_callbacks
 ):
     query, body = signed(event_xml())
     with django_capture_on_commit_callbacks(execute=False) as queued:
@@ -146,10 +146,19 @@ def test_an_event_is_stored_and_handled_by_the_worker_after_commit(
     )
     assert event.fields["ExternalUserID"] == "wmEXTERNAL01" and event.fields["State"] == "poster-7"
     assert len(queued) == 1
+    assert contact_added.seen == []  # nothing handled before the commit
     queued[0]()  # the worker's turn (eager in tests)
     event.refresh_from_db()
-    assert event.status == CallbackEvent.Status.IGNORED  # no contact handler yet: recorded, ignored
+    assert event.status == CallbackEvent.Status.HANDLED and contact_added.seen == [event.pk]
     assert event.handled_at is not None
+
+
+def test_an_event_without_a_handler_is_recorded_as_ignored(wecom_client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        query, body = signed(event_xml(**{"change_external_contact": "change_external_chat"}))
+        assert post(wecom_client, query, body).content == b"success"
+    event = CallbackEvent.objects.get()
+    assert event.status == CallbackEvent.Status.IGNORED and event.handled_at is not None
 
 
 def test_the_same_event_twice_changes_nothing_the_second_time(
@@ -302,9 +311,9 @@ def test_other_methods_are_not_allowed(wecom_client):
 
 @pytest.fixture
 def contact_added():
+    """A handler of the test's own in the place of the real add handler (which asks WeCom)."""
     seen: list[int] = []
 
-    @events.handles("change_external_contact", "add_external_contact")
     def handler(event: CallbackEvent) -> None:
         if handler.fail:
             raise RuntimeError("WeCom unreachable")
@@ -312,8 +321,8 @@ def contact_added():
 
     handler.fail = False
     handler.seen = seen
-    yield handler
-    events.unregister("change_external_contact", "add_external_contact")
+    with events.override("change_external_contact", "add_external_contact", handler):
+        yield handler
 
 
 def test_a_registered_handler_runs_once(wecom_client, contact_added, django_capture_on_commit_callbacks):
@@ -349,7 +358,8 @@ def test_a_change_type_without_its_own_handler_falls_back_to_the_events_handler(
         pass
 
     try:
-        assert events.handler_for("change_external_contact", "edit_external_contact") is any_change
+        assert events.handler_for("change_external_contact", "edit_external_contact") is not any_change
+        assert events.handler_for("change_external_contact", "a_future_change") is any_change
         assert events.handler_for("change_external_chat", "create") is None
         with pytest.raises(ValueError, match="already has a handler"):
             events.handles("change_external_contact")(lambda event: None)

@@ -12,7 +12,8 @@ import zxingcpp
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from PIL import Image
 
-from tests.wecom_sim.conftest import AES_KEY, CORP_ID, TOKEN
+from tests.wecom_sim.conftest import AES_KEY, CORP_ID, TOKEN, Client, sim_config
+from wecom_sim.server import Simulator, serve_in_thread
 
 
 def independent_decrypt(encrypted: str) -> tuple[str, str]:
@@ -177,3 +178,33 @@ def test_a_value_that_looks_like_the_end_of_cdata_survives(sim, receiver):
     added = sim.post("/_sim/add_customer", {"userid": "rm01a", "state": "a]]>b<c>"})
     assert added["delivered"]["status"] == 200
     assert pushed_event(receiver.requests[0]).findtext("State") == "a]]>b<c>"
+
+
+def test_an_edit_sets_tags_that_the_lookup_answers_in_wecoms_shape(sim):
+    added = sim.post("/_sim/add_customer", {"userid": "rm01a"})
+    sim.post(
+        "/_sim/edit", {"userid": "rm01a", "external_userid": added["external_userid"], "tags": ["高净值"]}
+    )
+    answer = sim.get(
+        "/cgi-bin/externalcontact/get", access_token=sim.token(), external_userid=added["external_userid"]
+    )
+    [tag] = answer["follow_user"][0]["tags"]
+    assert (tag["tag_name"], tag["type"]) == ("高净值", 1) and tag["tag_id"]
+
+
+def test_a_welcome_code_older_than_20_seconds_is_refused(receiver):
+    simulator = Simulator(sim_config(callback=receiver.url))
+    server = serve_in_thread(simulator)
+    try:
+        client = Client(simulator.config.public_url)
+        added = client.post("/_sim/add_customer", {"userid": "rm01a"})
+        simulator.state.welcome_codes[added["welcome_code"]]["issued_at"] -= 21
+        welcome = {"welcome_code": added["welcome_code"], "text": {"content": "您好"}}
+        answer = client.post(
+            "/cgi-bin/externalcontact/send_welcome_msg", welcome, access_token=client.token()
+        )
+        assert answer["errcode"] == 40058
+        assert client.get("/_sim/state")["welcomes"] == []
+    finally:
+        server.shutdown()
+        server.server_close()
