@@ -181,7 +181,8 @@ if EMBEDDED:
                 "timeout": 20,
             },
             # A file, not :memory:, so that a real Celery worker started by a test sees the same data.
-            "TEST": {"NAME": env_str("DJANGO_TEST_DB_NAME") or str(VAR_DIR / "test.sqlite3")},
+            # (DJANGO_TEST_DB_NAME names PostgreSQL's; this file is already the checkout's own.)
+            "TEST": {"NAME": str(VAR_DIR / "test.sqlite3")},
         }
     }
 else:
@@ -205,7 +206,8 @@ else:
             DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
     if env_str("RM_DB_NAME"):  # a worker started by a test joins the test database
         DATABASES["default"]["NAME"] = env_str("RM_DB_NAME")
-    if env_str("DJANGO_TEST_DB_NAME"):
+    # Names the PostgreSQL test database (parallel checkouts on one server); SQLite's is in memory.
+    if env_str("DJANGO_TEST_DB_NAME") and DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         DATABASES["default"]["TEST"] = {"NAME": env_str("DJANGO_TEST_DB_NAME")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
