@@ -4,8 +4,15 @@ sign-in in this process is seen by the very next request."""
 
 from __future__ import annotations
 
+import pytest
+
 from rm_portal.org.models import Role
 from rm_portal.org.services import staff_deactivate, staff_role_set
+
+
+@pytest.fixture(autouse=True)
+def _memory_on(settings):
+    settings.TOKEN_CACHE_SECONDS = 5  # the default; the suite's other tests run with it off
 
 
 def test_a_remembered_token_signs_in_without_a_query(api, rm01a, django_assert_num_queries):
