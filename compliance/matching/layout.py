@@ -13,9 +13,11 @@ which is someone spelling the term out, not two clauses meeting.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from functools import lru_cache
 
 import regex
 
@@ -24,28 +26,30 @@ from compliance.matching.folding import CLAUSE_BREAKS, match_tables
 MAX_GAP = 3
 MAX_GAP_CHARS = 32
 _GRAPHEME = regex.compile(r"\X")
+_ELLIPSIS = re.compile(r"\.{2,}|。{2,}")
 
 
 @dataclass(frozen=True)
 class Layout:
     packed: str
     positions: Sequence[int]  # compact index → original index
-    # Prefix counts over compact characters (index i+1 counts characters 0..i), or None when
-    # nothing was deleted: gaps wider than the bounds, gaps holding a clause end, and
-    # characters with nothing at all deleted before them.
-    wide: list[int] | None = None
-    clause: list[int] | None = None
-    joined: list[int] | None = None
+    # Sorted compact indexes of the characters with something deleted just before them, of those
+    # whose gap is wider than the bounds, and of those whose gap holds a clause end. Few per
+    # message: a range is counted with two bisects.
+    gapped: Sequence[int] = ()
+    wide: Sequence[int] = ()
+    clause: Sequence[int] = ()
 
     def joins(self, start: int, end: int) -> bool:
         """May compact characters start..end-1 form one term (the gap and clause rules)?"""
-        if self.wide is None or self.clause is None or self.joined is None:
+        if not self.gapped:
             return True
         inner = start + 1
-        if self.wide[end] - self.wide[inner]:
+        if self.wide and bisect_left(self.wide, end) - bisect_left(self.wide, inner):
             return False
-        if self.clause[end] - self.clause[inner]:
-            return self.joined[end] - self.joined[inner] == 0
+        if self.clause and bisect_left(self.clause, end) - bisect_left(self.clause, inner):
+            # across a clause end only when every pair of neighbours is separated
+            return bisect_left(self.gapped, end) - bisect_left(self.gapped, inner) == end - inner
         return True
 
 
@@ -55,7 +59,8 @@ def identity_layout(packed: str) -> Layout:
 
 def _gap(segment: str, fold: dict[int, str], invisible: frozenset[int]) -> tuple[bool, bool]:
     """(too wide, holds a clause end) for the characters deleted between two kept ones."""
-    clause = any(fold.get(ord(c), c) in CLAUSE_BREAKS for c in segment)
+    folded = _ELLIPSIS.sub("", "".join(fold.get(ord(c), c) for c in segment))
+    clause = any(c in CLAUSE_BREAKS for c in folded)
     visible = sum(1 for c in segment if ord(c) not in invisible)
     if visible <= 1:
         return False, clause
@@ -71,36 +76,36 @@ def _gap(segment: str, fold: dict[int, str], invisible: frozenset[int]) -> tuple
     return units > MAX_GAP, clause
 
 
+@lru_cache(maxsize=1)
+def _marker_table() -> dict[int, str]:
+    return dict.fromkeys((code for code, kept in match_tables()[1].items() if kept is None), "\x00")
+
+
+_DELETED_RUN = re.compile("\x00+")
+
+
 def layout(text: str) -> Layout:
+    """The compact text with its offset map and gaps, from the runs of deleted characters (found
+    by one translate and one regex scan: no Python loop over every character)."""
     fold, table, invisible = match_tables()
-    out: list[str] = []
+    marked = text.translate(_marker_table())
     positions: list[int] = []
-    wide: list[bool] = []
-    clause: list[bool] = []
-    joined: list[bool] = []
-    gap_start = -1
-    for index, ch in enumerate(text):
-        mapped = table.get(ord(ch), ch)
-        if mapped is None:
-            if gap_start < 0:
-                gap_start = index
-            continue
-        if gap_start < 0:
-            wide.append(False)
-            clause.append(False)
-            joined.append(True)
-        else:
-            too_wide, breaks = _gap(text[gap_start:index], fold, invisible)
-            wide.append(too_wide)
-            clause.append(breaks)
-            joined.append(False)
-            gap_start = -1
-        out.append(mapped)
-        positions.append(index)
-    return Layout(
-        "".join(out),
-        positions,
-        list(accumulate(wide, initial=0)),
-        list(accumulate(clause, initial=0)),
-        list(accumulate(joined, initial=0)),
-    )
+    gapped: list[int] = []
+    wide: list[int] = []
+    clause: list[int] = []
+    previous = 0
+    for run in _DELETED_RUN.finditer(marked):
+        first, last = run.span()
+        positions.extend(range(previous, first))
+        previous = last
+        if last == len(text) or not positions:
+            continue  # nothing kept after it, or before it: not between two term characters
+        index = len(positions)
+        gapped.append(index)
+        too_wide, breaks = _gap(text[first:last], fold, invisible)
+        if too_wide:
+            wide.append(index)
+        if breaks:
+            clause.append(index)
+    positions.extend(range(previous, len(text)))
+    return Layout(text.translate(table), positions, gapped, wide, clause)

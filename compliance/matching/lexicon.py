@@ -4,10 +4,12 @@ ahocorasick-rs was chosen by measurement (bench/compliance_bench.py, docs/compli
 Chinese, where thousands of distinct first characters fan out from the root, its Rust
 automaton is more than an order of magnitude faster than pyahocorasick.
 
-Per message the fast path is one `str.translate`, one automaton call and one regex search for
-the characters later passes need (a doubled character, an ASCII letter, five digits); a message
-with neither a candidate nor such a character is answered from there. Only then are the offset
-map, the repeated-character and pinyin passes and the detectors computed.
+Per message the fast path is one `str.translate`, one automaton call and one regex search. The
+automaton also holds "trigger" keys for what the later passes need — every ASCII letter (pinyin,
+ids, e-mail, URLs), each lexicon character doubled (repeated characters), the Chinese contact
+keywords — and the regex looks for ten digits in a row (numbers). A message with no match and no
+such run is answered there. Only then are the other passes run, and the offset map built only
+when one of them found something.
 """
 
 from __future__ import annotations
@@ -28,12 +30,14 @@ from compliance.matching.variants import has_han, number_texts, phrase_keys, pin
 # Severity order: the most severe hit wins an overlap.
 SEVERITY_RANK = {"block": 3, "warn": 2, "record": 1}
 
-# What the passes after the first need: a doubled non-digit (repeated characters), an ASCII
-# letter (pinyin, ids, e-mail, URLs) or five digits (numbers).
-_TRIGGER = re.compile(r"([^0-9])\1|[a-z]|[0-9]{5}")
-_DOUBLED = re.compile(r"([^0-9])\1")
-_RUNS = re.compile(r"([^0-9])\1+")
+# Numbers worth a detector: ten digits in a row (the shortest landline with its area code).
+_TRIGGER = re.compile(r"[0-9]{10}")
+# Two neighbouring characters each written at least twice: the least a repeated term shows.
+_DOUBLED = re.compile(r"([^0-9])\1+(?!\1)([^0-9])\2")
 _ASCII_LETTER = re.compile(r"[a-z]")
+# Contact keywords in characters, before a QQ number: 扣扣12345 (the ASCII ones are letters).
+_HAN_CONTACT_KEYWORDS = ("微信", "薇信", "威信", "扣扣", "企鹅")
+_RUNS = re.compile(r"([^0-9])\1+")
 # Terms this short in pinyin are too often another word's pinyin when glued to other letters.
 PINYIN_GLUED_MIN_CHARS = 3
 
@@ -79,6 +83,10 @@ class _Pattern:
     runs: list[tuple[int, ...]] = field(default_factory=list)
     allow_runs: list[tuple[int, ...]] = field(default_factory=list)
     whole: list[bool] = field(default_factory=list)  # pinyin pass: counts when wholly in pinyin
+
+
+def _first(match: re.Match[str]) -> str:
+    return match.group(1)
 
 
 def _ascii_word(s: str) -> bool:
@@ -154,6 +162,13 @@ class Lexicon:
         self._patterns = list(plain.values())
         self._repeated = [p for p in repeated.values() if p.terms or p.allows_for]
         self._pinyin = list(pinyin.values())
+        # a repeated term starts with its first character doubled
+        firsts = {p.key[0] for p in self._repeated if not p.key[0].isdigit()}
+        triggers = set("abcdefghijklmnopqrstuvwxyz") | {ch * 2 for ch in firsts}
+        triggers |= set(_HAN_CONTACT_KEYWORDS)
+        triggers -= plain.keys()
+        self._real = len(self._patterns)  # automaton patterns from here on are triggers only
+        self._patterns += [_Pattern(key) for key in sorted(triggers)]
         self._automaton = _automaton(self._patterns)
         self._repeated_automaton = _automaton(self._repeated)
         self._pinyin_automaton = _automaton(self._pinyin)
@@ -185,10 +200,9 @@ class Lexicon:
             return []
         packed = text.translate(self._table)
         found = self._automaton.find_matches_as_indexes(packed, overlapping=True) if self._automaton else []
-        triggered = _TRIGGER.search(packed) is not None
-        if not found and not triggered:
+        if not found and _TRIGGER.search(packed) is None:
             return []  # the fast path: most messages end here
-        return self._slow(text, packed, found, triggered)
+        return self._slow(text, packed, found)
 
     def check_many(self, texts: Sequence[str]) -> list[list[Hit]]:
         """`[check(t) for t in texts]` with one translate, one automaton pass and one trigger scan
@@ -202,39 +216,52 @@ class Lexicon:
         # The table keeps the barrier, so message i's compact text lies before its i-th barrier
         # (no key contains it, so no match spans two messages).
         barriers = [m.start() for m in re.finditer(BARRIER, packed)]
-        flagged: set[int] = set()
+        starts = [0] + [b + 1 for b in barriers]
+        found: dict[int, list[tuple[int, int, int]]] = {}
         if self._automaton is not None:
-            for _pattern, start, _end in self._automaton.find_matches_as_indexes(packed, overlapping=True):
-                flagged.add(bisect_left(barriers, start))
+            for pattern, start, end in self._automaton.find_matches_as_indexes(packed, overlapping=True):
+                i = bisect_left(barriers, start)
+                found.setdefault(i, []).append((pattern, start - starts[i], end - starts[i]))
         for match in _TRIGGER.finditer(packed):
-            flagged.add(bisect_left(barriers, match.start()))
-        return [self.check(t) if i in flagged else [] for i, t in enumerate(texts)]
+            found.setdefault(bisect_left(barriers, match.start()), [])
+        out: list[list[Hit]] = [[] for _ in texts]
+        for i, matches in found.items():
+            end = barriers[i] if i < len(barriers) else len(packed)
+            out[i] = self._slow(texts[i], packed[starts[i] : end], matches)
+        return out
 
-    def _slow(self, text: str, packed: str, found: list[tuple[int, int, int]], triggered: bool) -> list[Hit]:
-        grid = identity_layout(packed) if len(packed) == len(text) else layout(text)
+    def _slow(self, text: str, packed: str, found: list[tuple[int, int, int]]) -> list[Hit]:
         allowed: dict[int, list[tuple[int, int]]] = {}
         candidates: list[_Candidate] = []
         for pattern_index, start, end in found:
+            if pattern_index >= self._real:
+                continue  # a trigger: brought the message here, matches nothing itself
             pattern = self._patterns[pattern_index]
             for term_index in pattern.allows_for:
                 allowed.setdefault(term_index, []).append((start, end))
             for term_index in pattern.terms:
                 candidates.append((term_index, start, end, 3 if self._ascii[term_index] else 0))
-        if triggered:
-            if self._repeated_automaton is not None and _DOUBLED.search(packed):
-                self._repeated_pass(packed, candidates, allowed)
-            if self._pinyin_automaton is not None and _ASCII_LETTER.search(packed):
-                self._pinyin_pass(packed, candidates, allowed)
+        letters = _ASCII_LETTER.search(packed) is not None
+        if self._repeated_automaton is not None and _DOUBLED.search(packed):
+            self._repeated_pass(packed, candidates, allowed)
+        if letters and self._pinyin_automaton is not None:
+            self._pinyin_pass(packed, candidates, allowed)
+        numbers = self.detectors.in_packed(packed) if self.detectors.rules else []
+        folded = letters or "@" in text or "＠" in text or any(k in packed for k in _HAN_CONTACT_KEYWORDS)
+        if not candidates and not numbers and not (folded and self.detectors.rules):
+            return []
+        grid = identity_layout(packed) if len(packed) == len(text) else layout(text)
         ranked: list[tuple[int, int, int, int, int]] = []  # (rank, -length, start, end, ref)
         for term_index, start, end in self._filter(text, grid, candidates, allowed):
             first, last = grid.positions[start], grid.positions[end - 1] + 1
             severity = SEVERITY_RANK.get(self.terms[term_index].severity, 0)
-            ranked.append((-severity, -(end - start), first, last, term_index))
+            ranked.append((-severity, -(last - first), first, last, term_index))
         detected: list[Rule] = []
-        if triggered and self.detectors.rules:
-            for rule, first, last in self._detect(text, grid):
-                ranked.append((-SEVERITY_RANK[rule.severity], -(last - first), first, last, -1 - len(detected)))
-                detected.append(rule)
+        for rule, first, last in self._detect(text, grid, numbers, folded):
+            ranked.append((-SEVERITY_RANK.get(rule.severity, 0), -(last - first), first, last, -1 - len(detected)))
+            detected.append(rule)
+        if not ranked:
+            return []
         return self._resolve(text, ranked, detected)
 
     def _repeated_pass(
@@ -243,7 +270,7 @@ class Lexicon:
         """Each character of a term written two or three times (保保本本, 加加加微微微信信信).
         Only when every character of the term is repeated: 稳稳赚 is not 稳赚 doubled."""
         assert self._repeated_automaton is not None
-        collapsed = _RUNS.sub(r"\1", packed)
+        collapsed = _RUNS.sub(_first, packed)
         found = self._repeated_automaton.find_matches_as_indexes(collapsed, overlapping=True)
         if not found:
             return
@@ -359,12 +386,14 @@ class Lexicon:
             index += step
         return None
 
-    def _detect(self, text: str, grid: Layout) -> list[tuple[Rule, int, int]]:
+    def _detect(
+        self, text: str, grid: Layout, numbers: list[tuple[Rule, int, int]], folded: bool
+    ) -> list[tuple[Rule, int, int]]:
         out: list[tuple[Rule, int, int]] = []
-        for rule, start, end in self.detectors.in_packed(grid.packed):
+        for rule, start, end in numbers:
             if grid.joins(start, end):
                 out.append((rule, grid.positions[start], grid.positions[end - 1] + 1))
-        if _ASCII_LETTER.search(grid.packed) or "@" in text or "＠" in text:
+        if folded and self.detectors.rules:
             out += self.detectors.in_folded(text.translate(self._fold))
         return out
 
