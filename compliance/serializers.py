@@ -45,7 +45,7 @@ class CheckOut(serializers.Serializer[Any]):
 class DetectorOut(serializers.ModelSerializer[DetectorSetting]):
     """One built-in detector with the officer's setting (or its default, never saved yet)."""
 
-    label = serializers.CharField(source="get_kind_display")
+    name = serializers.CharField(source="get_kind_display", help_text="what officers see, e.g. 手机号码")
     allow_domains = serializers.ListField(
         child=serializers.CharField(), help_text="url only: the bank's domains (and their subdomains)"
     )
@@ -54,7 +54,7 @@ class DetectorOut(serializers.ModelSerializer[DetectorSetting]):
 
     class Meta:
         model = DetectorSetting
-        fields = ["kind", "label", "enabled", "severity", "allow_domains", "updated_by", "updated_at"]
+        fields = ["kind", "name", "enabled", "severity", "allow_domains", "updated_by", "updated_at"]
 
 
 class ItemErrorOut(serializers.Serializer[Any]):

@@ -373,6 +373,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChecklistScopeEnum": "rm_portal.checklists.models.ChecklistTemplate.Scope",
         "ChecklistRunStatusEnum": "rm_portal.checklists.models.ChecklistRun.Status",
+        "DetectorKindEnum": "compliance.models.DetectorKind",
+        "KindEnum": "materials.models.Kind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -107,7 +107,9 @@ def _confusables() -> dict[str, str]:
     )
     table: dict[str, str] = {}
     for ch, entries in data.items():
-        letters = {e["c"].lower() for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()}
+        letters = {
+            e["c"].lower() for e in entries if len(e["c"]) == 1 and e["c"].isascii() and e["c"].isalpha()
+        }
         if len(ch) == 1 and len(letters) == 1:
             table[ch] = letters.pop()
     return table

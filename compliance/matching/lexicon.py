@@ -258,7 +258,9 @@ class Lexicon:
             ranked.append((-severity, -(last - first), first, last, term_index))
         detected: list[Rule] = []
         for rule, first, last in self._detect(text, grid, numbers, folded):
-            ranked.append((-SEVERITY_RANK.get(rule.severity, 0), -(last - first), first, last, -1 - len(detected)))
+            ranked.append(
+                (-SEVERITY_RANK.get(rule.severity, 0), -(last - first), first, last, -1 - len(detected))
+            )
             detected.append(rule)
         if not ranked:
             return []

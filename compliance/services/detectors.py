@@ -28,7 +28,9 @@ def detector_config() -> Detectors:
 
 
 def _clean_domains(domains: list[str]) -> list[str]:
-    cleaned = list(dict.fromkeys(d.strip().lower().removeprefix("*.").rstrip(".") for d in domains if d.strip()))
+    cleaned = list(
+        dict.fromkeys(d.strip().lower().removeprefix("*.").rstrip(".") for d in domains if d.strip())
+    )
     if len(cleaned) > MAX_DOMAINS:
         raise Invalid(fields={"allow_domains": _("最多 %(n)d 个域名") % {"n": MAX_DOMAINS}})
     bad = [d for d in cleaned if not _DOMAIN.match(d)]

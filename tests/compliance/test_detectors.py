@@ -39,7 +39,13 @@ def test_detector_list_defaults_and_roles(api, anon, compliance, hq_admin, rm01a
     assert r.status_code == 200
     body = r.json()
     assert [d["kind"] for d in body] == [
-        "mobile", "landline", "contact_id", "email", "url", "bank_card", "id_number"
+        "mobile",
+        "landline",
+        "contact_id",
+        "email",
+        "url",
+        "bank_card",
+        "id_number",
     ]
     assert all(d["enabled"] and d["updated_by"] is None for d in body)
     assert {d["kind"]: d["severity"] for d in body}["id_number"] == "block"
@@ -50,7 +56,7 @@ def test_detector_list_defaults_and_roles(api, anon, compliance, hq_admin, rm01a
         assert api(user).patch(DETECTORS + "mobile/", {"enabled": False}, format="json").status_code == 403
     assert anon.get(DETECTORS).status_code == 401
     assert api(compliance).get(DETECTORS + "nonsense/").status_code == 404
-    assert api(compliance).get(DETECTORS + "email/").json()["label"] == "电子邮箱"
+    assert api(compliance).get(DETECTORS + "email/").json()["name"] == "电子邮箱"
 
 
 def test_officer_switches_a_detector_off_and_grades_another(api, compliance, rm01a):
@@ -76,7 +82,9 @@ def test_url_allow_list(api, compliance, rm01a):
         "https://www.mybank.cn/p",
         "https://evil.example.com",
     ]
-    r = api(compliance).patch(DETECTORS + "url/", {"allow_domains": ["MyBank.cn", " *.mybank.com "]}, format="json")
+    r = api(compliance).patch(
+        DETECTORS + "url/", {"allow_domains": ["MyBank.cn", " *.mybank.com "]}, format="json"
+    )
     assert r.status_code == 200 and r.json()["allow_domains"] == ["mybank.cn", "mybank.com"]
     assert [h["matched"] for h in check(api(rm01a), text)["hits"]] == ["https://evil.example.com"]
 
@@ -109,7 +117,10 @@ def test_detector_page(client, compliance, rm01a):
     assert r.status_code == 302
     row = DetectorSetting.objects.get(kind="email")
     assert (row.enabled, row.severity) == (False, "block")  # an unticked box is off, as forms go
-    r = client.post("/compliance/detectors/", {"kind": "url", "enabled": "on", "severity": "warn", "allow_domains": "坏 域名"})
+    r = client.post(
+        "/compliance/detectors/",
+        {"kind": "url", "enabled": "on", "severity": "warn", "allow_domains": "坏 域名"},
+    )
     assert r.status_code == 200 and "不是有效的域名" in r.text
     assert not DetectorSetting.objects.filter(kind="url").exists()
     client.force_login(rm01a)

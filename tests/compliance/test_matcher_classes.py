@@ -75,7 +75,12 @@ def test_a_zwj_emoji_sequence_is_one_gap_unit():
 
 
 def test_a_run_of_the_same_separator_counts_once():
-    for text in ("加" + " " * 12 + "微信", "加......微信", "加" + "\n" * 5 + "微" + "\n" * 5 + "信", "保" + "🇨🇳" * 6 + "本"):
+    for text in (
+        "加" + " " * 12 + "微信",
+        "加......微信",
+        "加" + "\n" * 5 + "微" + "\n" * 5 + "信",
+        "保" + "🇨🇳" * 6 + "本",
+    ):
         assert spans(text)[0][0] in {"加微信", "保本"}, text
         assert spans(text)[0][1:3] == (0, len(text))
 
@@ -107,14 +112,29 @@ def test_letter_forms_fold_to_the_ascii_term(written):
 
 @pytest.mark.parametrize(
     "digits",
-    ["1000", "１０００", "①⓪⓪⓪", "❶⓿⓿⓿", "➀0⓪0", "⓵000", "𝟏𝟎𝟎𝟎", "١٠٠٠", "一千", "壹仟", "幺零零零", "一〇〇〇"],
+    [
+        "1000",
+        "１０００",
+        "①⓪⓪⓪",
+        "❶⓿⓿⓿",
+        "➀0⓪0",
+        "⓵000",
+        "𝟏𝟎𝟎𝟎",
+        "١٠٠٠",
+        "一千",
+        "壹仟",
+        "幺零零零",
+        "一〇〇〇",
+    ],
 )
 def test_number_terms_match_every_digit_form_and_chinese_numerals(digits):
     text = f"日赚{digits}"
     assert spans(text) == whole("日赚1000", text)
 
 
-@pytest.mark.parametrize("written", ["保证100%", "保证１００％", "保证百分之百", "保证百分之一百", "保证百分之壹佰"])
+@pytest.mark.parametrize(
+    "written", ["保证100%", "保证１００％", "保证百分之百", "保证百分之一百", "保证百分之壹佰"]
+)
 def test_percentages_in_phrases(written):
     hits = spans(written)
     assert [h[0] for h in hits] == ["保证100%"]
@@ -144,12 +164,16 @@ def test_folding_is_one_to_one():
 # --- Repeated characters ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["保保本本", "保保保本本本", "保保本本本", "加加微微信信", "私私下下转转账账"])
+@pytest.mark.parametrize(
+    "text", ["保保本本", "保保保本本本", "保保本本本", "加加微微信信", "私私下下转转账账"]
+)
 def test_each_character_doubled_or_tripled_matches(text):
     assert len(spans(text)) == 1 and spans(text)[0][1:3] == (0, len(text))
 
 
-@pytest.mark.parametrize("text", ["谢谢保本", "看看加微信", "稳稳的", "保保本", "哈哈哈哈", "保保保保本本本本"])
+@pytest.mark.parametrize(
+    "text", ["谢谢保本", "看看加微信", "稳稳的", "保保本", "哈哈哈哈", "保保保保本本本本"]
+)
 def test_ordinary_repetition_is_not_a_repeated_term(text):
     # only the plain term inside (if any) is a hit, never a span swallowing the repetition
     for term, start, end, _m in spans(text):
@@ -161,7 +185,13 @@ def test_ordinary_repetition_is_not_a_repeated_term(text):
 
 @pytest.mark.parametrize(
     ("text", "term"),
-    [("帳戶", "账户"), ("賬戶", "账户"), ("私下轉帳", "私下转账"), ("剛性兌付", "刚性兑付"), ("銀行", "银行")],
+    [
+        ("帳戶", "账户"),
+        ("賬戶", "账户"),
+        ("私下轉帳", "私下转账"),
+        ("剛性兌付", "刚性兑付"),
+        ("銀行", "银行"),
+    ],
 )
 def test_traditional_phrases_fold_to_the_simplified_term(text, term):
     assert spans(text) == whole(term, text)
@@ -176,7 +206,17 @@ def test_japanese_variant_forms():
 
 @pytest.mark.parametrize(
     "text",
-    ["jiaweixin", "jia wei xin", "JiaWeiXin", "加weixin", "jia微信", "加wei信", "jiā wēi xìn", "baoben", "bao ben"],
+    [
+        "jiaweixin",
+        "jia wei xin",
+        "JiaWeiXin",
+        "加weixin",
+        "jia微信",
+        "加wei信",
+        "jiā wēi xìn",
+        "baoben",
+        "bao ben",
+    ],
 )
 def test_terms_written_in_pinyin(text):
     assert len(spans(text)) == 1 and spans(text)[0][1:3] == (0, len(text))
@@ -201,7 +241,9 @@ def test_pinyin_rules():
 # --- Clause punctuation ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", ["我想参加。微信上说", "参加！微信", "参加？微信", "参加；微信", "参加\n微信", "参加.微信"])
+@pytest.mark.parametrize(
+    "text", ["我想参加。微信上说", "参加！微信", "参加？微信", "参加；微信", "参加\n微信", "参加.微信"]
+)
 def test_a_clause_end_does_not_join_two_clauses(text):
     assert spans(text) == []
 
@@ -252,10 +294,18 @@ def test_detectors_find_contact_details_and_numbers(text, label, matched):
 
 @pytest.mark.parametrize(
     "text",
-    ["订单号1234567890123", "金额 100,000 元", "卡号6222020200112233445", "身份证110105194912310021", "2026年12月2日"],
+    [
+        "订单号1234567890123",
+        "金额 100,000 元",
+        "卡号6222020200112233445",
+        "身份证110105194912310021",
+        "2026年12月2日",
+    ],
 )
 def test_detectors_leave_ordinary_numbers_alone(text):
-    assert [h for h in DETECTING.check(text) if h.term in ("手机号码", "银行卡号", "身份证号", "固定电话")] == []
+    assert [
+        h for h in DETECTING.check(text) if h.term in ("手机号码", "银行卡号", "身份证号", "固定电话")
+    ] == []
 
 
 def test_bank_domains_are_allowed_and_detectors_switch_off():
@@ -263,7 +313,9 @@ def test_bank_domains_are_allowed_and_detectors_switch_off():
     assert bank.check("请访问 https://www.bank.cn/x 或 m.bank.cn") == []
     assert [h.matched for h in bank.check("或 evilbank.cn")] == ["evilbank.cn"]
     phones_only = Lexicon([], detectors=Detectors((Rule("mobile", "block"),)))
-    assert [(h.term, h.severity) for h in phones_only.check("13800138000 zhang@qq.com")] == [("手机号码", "block")]
+    assert [(h.term, h.severity) for h in phones_only.check("13800138000 zhang@qq.com")] == [
+        ("手机号码", "block")
+    ]
     assert Lexicon([]).check("13800138000") == []
 
 
@@ -275,7 +327,16 @@ def test_a_detector_and_a_term_overlapping_give_one_hit():
 
 
 def test_check_many_answers_as_check_does_message_by_message():
-    texts = ["你好", "加 微 信", "", "ＶＸ：zhangxm", "保保本本", "电话13800138000", "jiaweixin", "普通消息"] * 3
+    texts = [
+        "你好",
+        "加 微 信",
+        "",
+        "ＶＸ：zhangxm",
+        "保保本本",
+        "电话13800138000",
+        "jiaweixin",
+        "普通消息",
+    ] * 3
     assert DETECTING.check_many(texts) == [DETECTING.check(t) for t in texts]
     assert DETECTING.check_many([]) == []
     # a message carrying the batch's barrier character itself is still answered on its own
