@@ -59,6 +59,8 @@ def identity_layout(packed: str) -> Layout:
 
 def _gap(segment: str, fold: dict[int, str], invisible: frozenset[int]) -> tuple[bool, bool]:
     """(too wide, holds a clause end) for the characters deleted between two kept ones."""
+    if len(segment) == 1:  # the common case: one space, one comma
+        return False, fold.get(ord(segment), segment) in CLAUSE_BREAKS
     folded = _ELLIPSIS.sub("", "".join(fold.get(ord(c), c) for c in segment))
     clause = any(c in CLAUSE_BREAKS for c in folded)
     visible = sum(1 for c in segment if ord(c) not in invisible)
@@ -78,13 +80,16 @@ def _gap(segment: str, fold: dict[int, str], invisible: frozenset[int]) -> tuple
 
 @lru_cache(maxsize=1)
 def _marker_table() -> dict[int, str]:
-    return dict.fromkeys((code for code, kept in match_tables()[1].items() if kept is None), "\x00")
+    """Deleted characters → NUL, every other BMP character → itself (no KeyError per character)."""
+    table = {code: chr(code) for code in range(0x10000)}
+    table.update(dict.fromkeys((code for code, kept in match_tables()[1].items() if kept is None), "\x00"))
+    return table
 
 
 _DELETED_RUN = re.compile("\x00+")
 
 
-def layout(text: str) -> Layout:
+def layout(text: str, packed: str | None = None) -> Layout:
     """The compact text with its offset map and gaps, from the runs of deleted characters (found
     by one translate and one regex scan: no Python loop over every character)."""
     fold, table, invisible = match_tables()
@@ -108,4 +113,4 @@ def layout(text: str) -> Layout:
         if breaks:
             clause.append(index)
     positions.extend(range(previous, len(text)))
-    return Layout(text.translate(table), positions, gapped, wide, clause)
+    return Layout(text.translate(table) if packed is None else packed, positions, gapped, wide, clause)

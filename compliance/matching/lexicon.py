@@ -37,6 +37,7 @@ _DOUBLED = re.compile(r"([^0-9])\1+(?!\1)([^0-9])\2")
 _ASCII_LETTER = re.compile(r"[a-z]")
 # Contact keywords in characters, before a QQ number: 扣扣12345 (the ASCII ones are letters).
 _HAN_CONTACT_KEYWORDS = ("微信", "薇信", "威信", "扣扣", "企鹅")
+_HAN_CONTACT = re.compile("|".join(_HAN_CONTACT_KEYWORDS))
 _RUNS = re.compile(r"([^0-9])\1+")
 # Terms this short in pinyin are too often another word's pinyin when glued to other letters.
 PINYIN_GLUED_MIN_CHARS = 3
@@ -247,10 +248,12 @@ class Lexicon:
         if letters and self._pinyin_automaton is not None:
             self._pinyin_pass(packed, candidates, allowed)
         numbers = self.detectors.in_packed(packed) if self.detectors.rules else []
-        folded = letters or "@" in text or "＠" in text or any(k in packed for k in _HAN_CONTACT_KEYWORDS)
+        folded = bool(self.detectors.rules) and (
+            letters or "@" in text or "＠" in text or _HAN_CONTACT.search(packed) is not None
+        )
         if not candidates and not numbers and not (folded and self.detectors.rules):
             return []
-        grid = identity_layout(packed) if len(packed) == len(text) else layout(text)
+        grid = identity_layout(packed) if len(packed) == len(text) else layout(text, packed)
         ranked: list[tuple[int, int, int, int, int]] = []  # (rank, -length, start, end, ref)
         for term_index, start, end in self._filter(text, grid, candidates, allowed):
             first, last = grid.positions[start], grid.positions[end - 1] + 1
@@ -395,7 +398,7 @@ class Lexicon:
         for rule, start, end in numbers:
             if grid.joins(start, end):
                 out.append((rule, grid.positions[start], grid.positions[end - 1] + 1))
-        if folded and self.detectors.rules:
+        if folded:
             out += self.detectors.in_folded(text.translate(self._fold))
         return out
 
@@ -409,14 +412,17 @@ class Lexicon:
         def label(ref: int) -> str:
             return self.terms[ref].term if ref >= 0 else detected[-1 - ref].label
 
-        ranked.sort(key=lambda r: (r[0], r[1], r[2], label(r[4])))
-        taken = bytearray(len(text))
         kept: list[tuple[int, int, int]] = []
-        for _rank, _length, start, end, ref in ranked:
-            if taken.find(1, start, end) == -1:
-                taken[start:end] = b"\x01" * (end - start)
-                kept.append((start, end, ref))
-        kept.sort()
+        if len(ranked) == 1:  # the common case: nothing to overlap
+            kept.append((ranked[0][2], ranked[0][3], ranked[0][4]))
+        else:
+            ranked.sort(key=lambda r: (r[0], r[1], r[2], label(r[4])))
+            taken = bytearray(len(text))
+            for _rank, _length, start, end, ref in ranked:
+                if taken.find(1, start, end) == -1:
+                    taken[start:end] = b"\x01" * (end - start)
+                    kept.append((start, end, ref))
+            kept.sort()
         hits = []
         for start, end, ref in kept:
             if ref >= 0:

@@ -137,12 +137,19 @@ def has_han(text: str) -> bool:
     return any(ord(c) in table for c in text)
 
 
+@lru_cache(maxsize=200_000)
+def phrase_pinyin(term: str) -> str:
+    """pypinyin's reading of the term as a phrase, cached: a rebuild after one edit (hot reload)
+    computes only the new term's, not the whole lexicon's again."""
+    from pypinyin import Style, lazy_pinyin
+
+    return match_compact("".join(lazy_pinyin(term, style=Style.NORMAL, v_to_u=False)))
+
+
 def pinyin_keys(term: str, key: str) -> list[tuple[str, bool]]:
     """(pinyin key, counts when written wholly in pinyin). The phrase reading counts whole; the
     character-by-character reading only mixed with characters (yinxing alone is 隐形, not 银行)."""
-    from pypinyin import Style, lazy_pinyin
-
-    phrase = match_compact("".join(lazy_pinyin(term, style=Style.NORMAL, v_to_u=False)))
+    phrase = phrase_pinyin(term)
     by_char = key.translate(pinyin_table())
     keys = {phrase: True}
     if "lv" in phrase or "nv" in phrase:
