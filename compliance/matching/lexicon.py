@@ -6,7 +6,8 @@ automaton is more than an order of magnitude faster than pyahocorasick.
 
 Per message the fast path is one `str.translate`, one automaton call and one regex search. The
 automaton also holds "trigger" keys for what the later passes need — every ASCII letter (pinyin,
-ids, e-mail, URLs), each lexicon character doubled (repeated characters), the Chinese contact
+ids, e-mail, URLs), each term's first character doubled and its second (保保本: repeated
+characters), the Chinese contact
 keywords — and the regex looks for ten digits in a row (numbers). A message with no match and no
 such run is answered there. Only then are the other passes run, and the offset map built only
 when one of them found something.
@@ -163,9 +164,9 @@ class Lexicon:
         self._patterns = list(plain.values())
         self._repeated = [p for p in repeated.values() if p.terms or p.allows_for]
         self._pinyin = list(pinyin.values())
-        # a repeated term starts with its first character doubled
-        firsts = {p.key[0] for p in self._repeated if not p.key[0].isdigit()}
-        triggers = set("abcdefghijklmnopqrstuvwxyz") | {ch * 2 for ch in firsts}
+        # A repeated term starts with its first character doubled, then its second: 保保本.
+        starts = {p.key[0] * 2 + p.key[1] for p in self._repeated if not p.key[0].isdigit()}
+        triggers = set("abcdefghijklmnopqrstuvwxyz") | starts
         triggers |= set(_HAN_CONTACT_KEYWORDS)
         triggers -= plain.keys()
         self._real = len(self._patterns)  # automaton patterns from here on are triggers only
