@@ -29,9 +29,18 @@ CONTACT_KEYWORDS = frozenset({"vx", "wx", "qq", "wechat", "weixin"})
 _NUMBER_RUN = re.compile(r"(?<![0-9])[0-9]{10,19}x?(?![0-9])")
 _MOBILE = re.compile(r"(?:86)?1[3-9][0-9]{9}")
 _LANDLINE = re.compile(r"0[1-9][0-9]{8,10}")
+_KEYWORD = r"(?:(?<![a-z0-9])(?:vx|wx|v|wechat|weixin|qq)|v信|微信|薇信|威信|扣扣|企鹅)"
+_GLUED_KEYWORD = r"(?:(?<![a-z0-9])(?:vx|wx|wechat|weixin|qq)|v信|微信|薇信|威信|扣扣|企鹅)"
+_ID = r"[a-z][a-z0-9_-]{5,19}"
+_ID_MARKED = r"[a-z](?=[a-z]*[0-9_-])[a-z0-9_-]{5,19}"  # holds a digit, _ or -: not an English word
+_QQ = r"[1-9][0-9]{4,11}"
+_END = r"(?![a-z0-9_-])"
+# After a colon (or 号/id), any id; glued to the keyword, any id (not after a bare v: vision2020);
+# after a mere space, only an id that cannot be an English word (wechat official is not an id).
 _CONTACT = re.compile(
-    r"(?:(?<![a-z0-9])(?:vx|wx|v|wechat|weixin|qq)|v信|微信|薇信|威信|扣扣|企鹅)(?:号码|号|id)?"
-    r"[\s:=]{0,3}(?:[a-z][a-z0-9_-]{5,19}|[1-9][0-9]{4,11})(?![a-z0-9_-])"
+    rf"{_KEYWORD}(?:号码|号|id)?\s{{0,2}}[:=]\s{{0,2}}(?:{_ID}|{_QQ}){_END}"
+    rf"|{_GLUED_KEYWORD}(?:号码|号|id)?(?:{_ID}|{_QQ}){_END}"
+    rf"|{_KEYWORD}(?:号码|号|id)?\s{{1,3}}(?:{_ID_MARKED}|{_QQ}){_END}"
 )
 _EMAIL = re.compile(r"(?<![a-z0-9._%+-])[a-z0-9][a-z0-9._%+-]*@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}")
 _TLDS = "com|cn|net|org|info|io|cc|top|xyz|vip|me|co|tv|biz|site|shop|link|app|hk|tw|ly|gl"

@@ -337,8 +337,8 @@ class Lexicon:
             # edges need a boundary, as an ASCII term's do.
             edges = (1 if written[0].isascii() else 0) | (2 if written[-1].isascii() else 0)
             for term_index, whole_ok in zip(pattern.terms, pattern.whole, strict=True):
-                if whole and not whole_ok:
-                    continue
+                if whole and (not whole_ok or self._short[term_index]):
+                    continue  # wholly in pinyin, two syllables are too often a homophone (dianzi: 电子)
                 candidates.append((term_index, first, last + 1, edges if self._short[term_index] else 0))
 
     def _filter(

@@ -202,6 +202,7 @@ def test_japanese_variant_forms():
 
 
 # --- Pinyin ------------------------------------------------------------------------------------
+# --- Pinyin ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -214,8 +215,8 @@ def test_japanese_variant_forms():
         "jia微信",
         "加wei信",
         "jiā wēi xìn",
-        "baoben",
-        "bao ben",
+        "保ben",
+        "bao本",
     ],
 )
 def test_terms_written_in_pinyin(text):
@@ -223,19 +224,22 @@ def test_terms_written_in_pinyin(text):
 
 
 def test_pinyin_rules():
-    # a short term's pinyin glued to other letters is too often another word: not a hit
-    assert spans("woxiangbaoben") == []
-    assert spans("wo xiang baoben") == [("保本", 9, 15, "baoben")]
-    # three characters or more may be glued
+    # three characters or more may be written wholly in pinyin, glued to other pinyin too
     assert spans("woyaojiaweixin") == [("加微信", 5, 14, "jiaweixin")]
+    assert spans("gangxingduifu") == whole("刚性兑付", "gangxingduifu")
+    # two characters wholly in pinyin are too often a homophone (xianshi: 显示, not 限时)
+    assert spans("xianshi") == [] and spans("baoben") == [] and spans("bao ben") == []
+    # mixed with a character they count; glued to other letters a short term's pinyin does not
+    assert spans("wo xiang 保ben") == [("保本", 9, 13, "保ben")]
+    assert spans("woxiang保ben") == [("保本", 7, 11, "保ben")]
+    assert spans("保benefit") == []
     # an allow-phrase in pinyin allows
-    assert spans("bu baoben") == []
+    assert spans("bu保ben") == []
     # characters alone are the plain pass's: a homophone in characters is not a hit
     assert spans("显示") == []
-    # the phrase reading: 银行 is yinhang; yin行 (the character's common reading) is mixed
-    assert spans("yinhang") == whole("银行", "yinhang")
+    # the phrase reading: 银行 is yin hang; yin行 (the character's common reading) is mixed
+    assert spans("银hang") == whole("银行", "银hang")
     assert spans("yin行") == whole("银行", "yin行")
-    assert spans("yinxing") == []  # 隐形 in pinyin, not 银行
 
 
 # --- Clause punctuation ------------------------------------------------------------------------
@@ -306,6 +310,20 @@ def test_detectors_leave_ordinary_numbers_alone(text):
     assert [
         h for h in DETECTING.check(text) if h.term in ("手机号码", "银行卡号", "身份证号", "固定电话")
     ] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["wechat official account", "vision2020", "qq mail", "v: ab", "微信 zhangsan"]
+)
+def test_contact_ids_need_a_colon_a_glued_keyword_or_an_id_that_is_no_word(text):
+    assert [h for h in DETECTING.check(text) if h.term == "微信/QQ号"] == []
+
+
+@pytest.mark.parametrize(
+    "text", ["微信 zhang_san", "wx wxid_88a7", "微信号zhangsan", "v：zhangsan", "企鹅 123456"]
+)
+def test_contact_ids_after_their_keywords(text):
+    assert [h.matched for h in DETECTING.check(text) if h.term == "微信/QQ号"] == [text]
 
 
 def test_bank_domains_are_allowed_and_detectors_switch_off():
