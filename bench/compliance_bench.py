@@ -79,7 +79,7 @@ def rate(label: str, seconds: float, corpus: list[str], ceiling: float | None = 
 def bench_check(args: argparse.Namespace) -> None:
     import ahocorasick_rs
 
-    from compliance.matching import Lexicon, TermSpec
+    from compliance.matching import Detectors, Lexicon, TermSpec
 
     rng = random.Random(7)
     terms = make_lexicon(args.terms, rng)
@@ -88,19 +88,41 @@ def bench_check(args: argparse.Namespace) -> None:
     print(f"check: {len(terms):,} terms, {len(corpus):,} messages of {average:.0f} characters on average")
 
     started = time.perf_counter()
-    lexicon = Lexicon([TermSpec(t, "test", "warn") for t in terms])
-    print(f"  build our automaton (once per lexicon version) {time.perf_counter() - started:.2f} s")
+    lexicon = Lexicon([TermSpec(t, "test", "warn") for t in terms], detectors=Detectors.defaults())
+    print(
+        "  build our automata, every class and detector on (once per lexicon version) "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+    lexicon.check(corpus[0])  # the folding tables are built once per process: not timed
 
     raw = ahocorasick_rs.AhoCorasick(terms)
-    started = time.perf_counter()
-    raw_hits = sum(1 for t in corpus if raw.find_matches_as_indexes(t, overlapping=True))
-    ceiling = rate("ahocorasick-rs, raw text, no normalisation", time.perf_counter() - started, corpus)
 
-    started = time.perf_counter()
-    our_hits = sum(1 for t in corpus if lexicon.check(t))
-    ours = rate(
-        "our check (normalised, spans, allow, overlaps)", time.perf_counter() - started, corpus, ceiling
-    )
+    def run_raw() -> int:
+        return sum(1 for t in corpus if raw.find_matches_as_indexes(t, overlapping=True))
+
+    def run_ours() -> int:
+        return sum(1 for t in corpus if lexicon.check(t))
+
+    def run_batch() -> int:
+        found = 0
+        for first in range(0, len(corpus), args.batch):
+            found += sum(1 for hits in lexicon.check_many(corpus[first : first + args.batch]) if hits)
+        return found
+
+    # CPU time of this process, best of --rounds interleaved rounds: on a shared machine wall time
+    # mostly measures the other processes, and interleaving gives each side the same conditions.
+    best = {"raw": float("inf"), "ours": float("inf"), "batch": float("inf")}
+    counts = {}
+    for _round in range(args.rounds):
+        for name, run in (("raw", run_raw), ("ours", run_ours), ("batch", run_batch)):
+            started = time.process_time()
+            counts[name] = run()
+            best[name] = min(best[name], time.process_time() - started)
+    raw_hits, our_hits = counts["raw"], counts["ours"]
+    assert counts["batch"] == our_hits, (counts["batch"], our_hits)
+    ceiling = rate("ahocorasick-rs, raw text, no normalisation", best["raw"], corpus)
+    ours = rate("our check, per message (every class on)", best["ours"], corpus, ceiling)
+    batch = rate(f"our check_many, batches of {args.batch:,}", best["batch"], corpus, ceiling)
 
     try:
         import ahocorasick
@@ -125,8 +147,9 @@ def bench_check(args: argparse.Namespace) -> None:
 
     print(f"  messages with a hit: raw {raw_hits:,}, ours {our_hits:,} (ours also sees the evaded ones)")
     print(
-        f"  ours vs naive regex: {ours / naive:,.0f}x faster; "
-        f"aim 250,000 msg/s: {'met' if ours >= 250_000 else 'NOT met'}"
+        f"  ours vs naive regex: {ours / naive:,.0f}x faster; per message {ours / ceiling:.2f} of the raw "
+        f"automaton (aim 0.50: {'met' if ours >= 0.5 * ceiling else 'NOT met'}); "
+        f"check_many {batch / ours:.1f}x the per-message rate"
     )
 
 
@@ -300,6 +323,8 @@ def main() -> None:
     )
     parser.add_argument("--searches", type=int, default=50)
     parser.add_argument("--check-only", action="store_true")
+    parser.add_argument("--batch", type=int, default=5_000, help="messages per check_many call")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the best CPU time counts")
     args = parser.parse_args()
     bench_check(args)
     if not args.check_only:

@@ -4,7 +4,7 @@ search audit are walled by role on top of this."""
 
 from __future__ import annotations
 
-from compliance.models import Alert, Conversation, Message, SearchAudit, Term
+from compliance.models import Alert, Conversation, DetectorSetting, Message, SearchAudit, Term
 from rm_portal.org.access import Policy, register
 from rm_portal.org.models import Role
 
@@ -15,3 +15,4 @@ register(Message, Policy(owner="conversation__rm", branch="conversation__branch"
 register(Alert, Policy(everything=COMPLIANCE_ONLY))
 register(SearchAudit, Policy(everything=COMPLIANCE_ONLY))
 register(Term, Policy(everything=frozenset({Role.COMPLIANCE, Role.HEAD_OFFICE})))
+register(DetectorSetting, Policy(everything=frozenset({Role.COMPLIANCE, Role.HEAD_OFFICE})))

@@ -92,6 +92,40 @@ class LexiconVersion(models.Model):
         return f"lexicon v{self.version}"
 
 
+class DetectorKind(models.TextChoices):
+    MOBILE = "mobile", _("手机号码")
+    LANDLINE = "landline", _("固定电话")
+    CONTACT_ID = "contact_id", _("微信/QQ号")
+    EMAIL = "email", _("电子邮箱")
+    URL = "url", _("外部链接")
+    BANK_CARD = "bank_card", _("银行卡号")
+    ID_NUMBER = "id_number", _("身份证号")
+
+
+class DetectorSetting(models.Model):
+    """An officer's setting for one built-in detector (compliance/matching/detectors.py). A kind
+    with no row runs with its default (on, the default severity); a change bumps the lexicon
+    version, so every process picks it up as it does a term edit."""
+
+    kind = models.CharField(_("类型"), max_length=16, choices=DetectorKind.choices, unique=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    severity = models.CharField(_("级别"), max_length=8, choices=Severity.choices)
+    # url only: the bank's own domains (a subdomain is allowed with its domain)
+    allow_domains = models.JSONField(_("允许的域名"), default=list, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("内置检测")
+        verbose_name_plural = _("内置检测")
+
+    def __str__(self) -> str:
+        return self.kind
+
+
 class Channel(models.TextChoices):
     WECOM = "wecom", _("企业微信")
     APP = "app", _("手机银行")

@@ -11,11 +11,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from compliance.matching import compact, compact_with_map
-from compliance.models import Alert, Conversation, Message, SearchAudit, Term
+from compliance.matching import DETECTOR_KINDS, compact, compact_with_map
+from compliance.models import Alert, Conversation, DetectorSetting, Message, SearchAudit, Term
 from rm_portal.org.access import scope
 
 MAX_QUERY = 100
@@ -159,3 +160,24 @@ def conversation_for(user: User, pk: int) -> Conversation:
 def conversation_messages(*, user: User, conversation: Conversation) -> QuerySet[Message]:
     """The conversation's messages the user may see, in chain order."""
     return scope(user, Message.objects.filter(conversation=conversation)).order_by("seq")
+
+
+def detector_rows(rows: list[DetectorSetting]) -> list[DetectorSetting]:
+    """One row per kind, in the order of KINDS: the stored ones, the others unsaved with defaults."""
+    stored = {row.kind: row for row in rows}
+    return [
+        stored.get(kind) or DetectorSetting(kind=kind, enabled=True, severity=severity, allow_domains=[])
+        for kind, (_label, severity) in DETECTOR_KINDS.items()
+    ]
+
+
+def detector_list(*, user: User) -> list[DetectorSetting]:
+    """Every built-in detector with its setting (compliance and head office see them)."""
+    return detector_rows(list(scope(user, DetectorSetting.objects.select_related("updated_by__staff"))))
+
+
+def detector_for(user: User, kind: str) -> DetectorSetting:
+    for row in detector_list(user=user):
+        if row.kind == kind:
+            return row
+    raise Http404

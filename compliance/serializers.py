@@ -7,7 +7,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from compliance.models import Alert, Conversation, Message, SearchAudit, Severity, Term
+from compliance.models import Alert, Conversation, DetectorSetting, Message, SearchAudit, Severity, Term
 from compliance.selectors import highlight
 from rm_portal.org.serializers import BranchOut, PersonOut
 
@@ -35,6 +35,26 @@ class CheckOut(serializers.Serializer[Any]):
     allowed = serializers.BooleanField(help_text="false when a hit is of severity block")
     hits = HitOut(many=True)
     suggestions = serializers.ListField(child=serializers.CharField())
+    masked = serializers.CharField(
+        allow_blank=True,
+        help_text="the text with every character of every hit replaced by *, one per code point "
+        "(same length as the text, so the hits' spans index it too)",
+    )
+
+
+class DetectorOut(serializers.ModelSerializer[DetectorSetting]):
+    """One built-in detector with the officer's setting (or its default, never saved yet)."""
+
+    name = serializers.CharField(source="get_kind_display", help_text="what officers see, e.g. 手机号码")
+    allow_domains = serializers.ListField(
+        child=serializers.CharField(), help_text="url only: the bank's domains (and their subdomains)"
+    )
+    updated_by = PersonOut(allow_null=True)
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+    class Meta:
+        model = DetectorSetting
+        fields = ["kind", "name", "enabled", "severity", "allow_domains", "updated_by", "updated_at"]
 
 
 class ItemErrorOut(serializers.Serializer[Any]):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from compliance import views
+from compliance import detector_views, views
 
 app_name = "compliance"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("terms/", views.terms, name="terms"),
     path("terms/<int:pk>/", views.term_edit, name="term"),
+    path("detectors/", detector_views.detectors, name="detectors"),
 ]

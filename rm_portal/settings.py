@@ -387,6 +387,7 @@ SPECTACULAR_SETTINGS = {
         "ContactStatusEnum": "rm_portal.wecom.models.ContactFollow.Status",
         "ContactSourceEnum": "rm_portal.wecom.models.ContactFollow.Source",
         "ContactBindMethodEnum": "rm_portal.wecom.models.ContactFollow.BindMethod",
+        "DetectorKindEnum": "compliance.models.DetectorKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

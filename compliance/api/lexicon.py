@@ -14,8 +14,9 @@ from rest_framework.views import APIView
 from compliance.api.common import CheckThrottle, TermsPermission, text_field
 from compliance.filters import TermFilter
 from compliance.models import Severity, Term
-from compliance.selectors import term_for, term_list
-from compliance.serializers import CheckOut, TermOut
+from compliance.selectors import detector_for, detector_list, term_for, term_list
+from compliance.serializers import CheckOut, DetectorOut, TermOut
+from compliance.services.detectors import MAX_DOMAINS, detector_update
 from compliance.services.lexicon import term_create, term_update, text_check
 from rm_portal.api.inputs import validated
 from rm_portal.core.requests import AuthedRequest
@@ -87,3 +88,35 @@ class CheckApi(APIView):
     def post(self, request: AuthedRequest) -> Response:
         data = validated(CheckIn, request.data)
         return Response(CheckOut(text_check(text=data["text"])).data)
+
+
+class DetectorPatch(serializers.Serializer[Any]):
+    enabled = serializers.BooleanField(required=False)
+    severity = serializers.ChoiceField(choices=Severity.choices, required=False)
+    allow_domains = serializers.ListField(
+        child=text_field(max_length=253), required=False, max_length=MAX_DOMAINS
+    )
+
+
+class DetectorListApi(APIView):
+    """The built-in detectors beside the lexicon (phones, ids, e-mail, URLs, cards, ID numbers)."""
+
+    permission_classes = [TermsPermission]
+
+    @extend_schema(responses={200: DetectorOut(many=True)})
+    def get(self, request: AuthedRequest) -> Response:
+        return Response(DetectorOut(detector_list(user=request.user), many=True).data)
+
+
+class DetectorDetailApi(APIView):
+    permission_classes = [TermsPermission]
+
+    @extend_schema(responses={200: DetectorOut})
+    def get(self, request: AuthedRequest, kind: str) -> Response:
+        return Response(DetectorOut(detector_for(request.user, kind)).data)
+
+    @extend_schema(request=DetectorPatch, responses={200: DetectorOut})
+    def patch(self, request: AuthedRequest, kind: str) -> Response:
+        data = validated(DetectorPatch, request.data)
+        row = detector_for(request.user, kind)
+        return Response(DetectorOut(detector_update(kind=row.kind, by=request.user, **data)).data)

@@ -69,6 +69,8 @@ def _shared_version() -> int:
 
 
 def _build(version: int) -> Lexicon:
+    from compliance.services.detectors import detector_config
+
     specs = [
         TermSpec(
             term=t.term,
@@ -79,7 +81,7 @@ def _build(version: int) -> Lexicon:
         )
         for t in Term.objects.filter(active=True).order_by("pk")
     ]
-    return Lexicon(specs, version=version)
+    return Lexicon(specs, version=version, detectors=detector_config())
 
 
 def current_lexicon() -> Lexicon:
@@ -95,6 +97,17 @@ def current_lexicon() -> Lexicon:
         return _current
 
 
+def masked(text: str, hits: list[Hit]) -> str:
+    """The text with every character of every hit replaced by `*`, one per code point, so the
+    masked text has the same length and the hits' spans index it too."""
+    if not hits:
+        return text
+    chars = list(text)
+    for hit in hits:
+        chars[hit.start : hit.end] = "*" * (hit.end - hit.start)
+    return "".join(chars)
+
+
 def text_check(*, text: str) -> dict[str, Any]:
     """The prevention answer for the compose box: block → not allowed, warn → allowed with a warning."""
     hits: list[Hit] = current_lexicon().check(text)
@@ -104,7 +117,18 @@ def text_check(*, text: str) -> dict[str, Any]:
         "allowed": not any(h.severity == Severity.BLOCK for h in hits),
         "hits": [h.as_dict() for h in hits],
         "suggestions": suggestions,
+        "masked": masked(text, hits),
     }
+
+
+def texts_check(*, texts: list[str]) -> list[list[Hit]]:
+    """Many messages at once (ingestion): one pass of the shared automaton over the batch."""
+    return current_lexicon().check_many(texts)
+
+
+def bump_version() -> None:
+    """Every process rebuilds its matcher within VERSION_TTL (terms, detector settings)."""
+    _bump()
 
 
 def _bump() -> None:

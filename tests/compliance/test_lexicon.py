@@ -32,7 +32,7 @@ def test_warn_only_is_allowed_and_allow_phrase_passes(api, rm01a, compliance, hq
         r = api(user).post("/api/v1/compliance/check/", {"text": "加微信聊"}, format="json")
         assert r.status_code == 200 and r.json()["allowed"] is True and r.json()["hits"]
     r = api(rm01a).post("/api/v1/compliance/check/", {"text": "本产品不保本"}, format="json")
-    assert r.json() == {"allowed": True, "hits": [], "suggestions": []}
+    assert r.json() == {"allowed": True, "hits": [], "suggestions": [], "masked": "本产品不保本"}
 
 
 def test_check_bad_input(api, anon, rm01a):

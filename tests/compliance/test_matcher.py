@@ -83,9 +83,15 @@ def test_overlapping_hits_resolve_to_the_most_severe_and_longest():
     assert [(h.term, h.start) for h in reversed_lexicon.check("绝对保本保收益")] == [("保本保收益", 2)]
 
 
-def test_gap_is_bounded():
+def test_gap_is_bounded_in_distinct_units():
     assert spans("加" + " " * 3 + "微信") == [("加微信", 0, 6, "加   微信")]
-    assert spans("加" + "，" * 10 + "微信") == []
+    # a run of the same separator counts once: ten commas are one unit
+    assert spans("加" + "，" * 10 + "微信") == [("加微信", 0, 13, "加" + "，" * 10 + "微信")]
+    # four different separators are four units: past MAX_GAP
+    assert spans("加-_~,微信") == []
+    # and however they group, at most MAX_GAP_CHARS visible characters
+    assert spans("加" + " " * 32 + "微信") == [("加微信", 0, 35, "加" + " " * 32 + "微信")]
+    assert spans("加" + " " * 33 + "微信") == []
 
 
 def test_ascii_terms_need_word_boundaries():
@@ -149,9 +155,11 @@ def test_visible_separators_are_still_bounded_among_invisible_ones():
     # three visible separators (the bound) with any number of invisible ones between them: a hit
     text = "加 \u200b\u200b \u200b\u200b 微信"
     assert spans(text) == [("加微信", 0, len(text), text)]
-    # four visible separators: no hit, whatever invisible characters come with them
-    assert spans("加 \u200b \u200b \u200b 微信") == []
-    assert spans("加" + "\u00ad，" * 10 + "微信") == []
+    # four different visible separators: no hit, whatever invisible characters come with them
+    assert spans("加 \u200b-\u200b_\u200b~微信") == []
+    # invisible characters do not break a run: ten commas among soft hyphens are one unit
+    text = "加" + "\u00ad，" * 10 + "微信"
+    assert spans(text) == [("加微信", 0, len(text), text)]
 
 
 def test_invisible_characters_inside_an_allow_phrase_still_allow():
