@@ -9,6 +9,15 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 
 from compliance.models import Conversation, OwnershipChange
+from rm_portal.org.handover import SAMPLE_SIZE, Preview, preview_of
+
+
+def conversations_preview(leaver: User, successor: User) -> dict[str, Preview]:
+    rows = list(
+        Conversation.objects.filter(rm=leaver).order_by("-pk").values_list("pk", "customer__name", "contact")
+    )
+    names = [customer or contact for _pk, customer, contact in rows[:SAMPLE_SIZE]]
+    return {"conversations": preview_of([pk for pk, _c, _x in rows], names)}
 
 
 def conversations_move(leaver: User, successor: User) -> dict[str, int]:
