@@ -19,9 +19,9 @@ from rm_portal.core.errors import Conflict, DomainError
 from rm_portal.core.models import Job
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers import selectors
+from rm_portal.customers.forms import HandoverConfirmForm
 from rm_portal.customers.masking import mask_id_number, mask_phone
 from rm_portal.customers.models import Handover, Holding, HoldingType
-from rm_portal.customers.forms import HandoverConfirmForm
 from rm_portal.customers.services.handover import handover_confirm, handover_kinds, handover_preview
 from rm_portal.customers.services.imports import JOB_KIND, customers_import_upload
 from rm_portal.customers.services.portraits import portrait_access_record
