@@ -21,6 +21,7 @@ class ComplianceConfig(AppConfig):
             conversations_move,
             preview=conversations_preview,
             labels={"conversations": _("会话存档")},
+            order=30,
         )
         register_resumer(KIND, ingest_batch_resume)  # a lost worker or broker message: queue it again
         nav.add([Role.COMPLIANCE], nav.Tab("alerts", _("预警"), "compliance:alerts", "⚠", 20))

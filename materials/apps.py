@@ -20,5 +20,6 @@ class MaterialsConfig(AppConfig):
             share_links_handover,
             preview=share_links_preview,
             labels={"share_links": _("有效分享链接"), "poster_links": _("海报链接")},
+            order=40,
         )
         nav.add([Role.BRANCH_LEAD], nav.Tab("materials", _("推广"), "materials:stats", "▤", 40))

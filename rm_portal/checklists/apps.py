@@ -27,5 +27,6 @@ class ChecklistsConfig(AppConfig):
                 "checklist_runs_withdrawn": _("撤回的未开始打卡"),
                 "checklist_branch_runs_moved": _("转交的网点打卡"),
             },
+            order=50,
         )
         nav.add([Role.HEAD_OFFICE], nav.Tab("checklists", _("打卡"), "checklists:dashboard", "✓", 30))

@@ -18,7 +18,7 @@ class CustomersConfig(AppConfig):
         from rm_portal.web import nav
 
         register_mover(
-            "customers", customers_move, preview=customers_preview, labels={"customers": _("客户")}
+            "customers", customers_move, preview=customers_preview, labels={"customers": _("客户")}, order=10
         )
         # A worker killed mid-import leaves its job "running"; the sweeper queues the file again.
         register_resumer(JOB_KIND, lambda job_id: customers_import_resume(job_id=job_id))

@@ -19,6 +19,7 @@ class OpportunitiesConfig(AppConfig):
             opportunities_move,
             preview=opportunities_preview,
             labels={"opportunities": _("未完成商机")},
+            order=20,
         )
         nav.add(
             [Role.RM, Role.BRANCH_LEAD], nav.Tab("opportunities", _("商机"), "opportunities:inbox", "◆", 20)

@@ -64,6 +64,7 @@ class MoverSpec:
     labels: Mapping[str, str | Promise] = field(default_factory=dict)
     after: After | None = None
     progress: Progress | None = None
+    order: int = 100  # where its lines come in a preview and a result (customers first)
 
 
 _MOVERS: dict[str, Mover] = {}
@@ -78,9 +79,10 @@ def register_mover(
     labels: Mapping[str, str | Promise] | None = None,
     after: After | None = None,
     progress: Progress | None = None,
+    order: int = 100,
 ) -> None:
     _MOVERS[name] = mover
-    _SPECS[name] = MoverSpec(name, mover, preview, dict(labels or {}), after, progress)
+    _SPECS[name] = MoverSpec(name, mover, preview, dict(labels or {}), after, progress, order)
 
 
 def movers() -> dict[str, Mover]:
@@ -90,7 +92,8 @@ def movers() -> dict[str, Mover]:
 def specs() -> list[MoverSpec]:
     """Every registration in a stable order (the order the preview and the result list them in).
     A mover registered only through the old `_MOVERS` dict (a test's) gets a bare spec."""
-    return [_SPECS.get(name) or MoverSpec(name, mover) for name, mover in sorted(_MOVERS.items())]
+    found = [_SPECS.get(name) or MoverSpec(name, mover) for name, mover in _MOVERS.items()]
+    return sorted(found, key=lambda spec: (spec.order, spec.name))
 
 
 def followups(handover_id: int) -> list[Followup]:
