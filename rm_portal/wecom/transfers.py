@@ -125,7 +125,7 @@ def transfer_start(*, handover_id: int) -> HandoverTransfer:
         handover_userid=_wechat_id(handover.leaver),
         takeover_userid=_wechat_id(handover.successor),
     )
-    follows = list(_active_follows(handover.leaver).select_related("contact"))
+    follows = list(_active_follows(handover.leaver).select_related("contact").order_by("pk"))
     reason = ""
     if not follows:
         reason = _("没有需要迁移的企业微信客户")
