@@ -120,7 +120,7 @@ class HandoverKindOut(serializers.Serializer[object]):
     """One kind of what moves: `key` for programs, `label` in the person's words."""
 
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     count = serializers.IntegerField()
 
 
@@ -141,14 +141,14 @@ class HandoverPreviewOut(serializers.Serializer[object]):
 
 class FollowupCountOut(serializers.Serializer[object]):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     count = serializers.IntegerField()
 
 
 class FollowupOut(serializers.Serializer[object]):
     """Work that goes on after the database moved (the WeCom transfer), and how far it is."""
 
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
     done = serializers.BooleanField()
     counts = serializers.SerializerMethodField()
     failures = serializers.ListField(child=serializers.CharField())
