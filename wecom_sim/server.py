@@ -428,6 +428,45 @@ class Simulator:
             self.save()
         return {"customer": customers}
 
+    def _follow_of(self, body: Json) -> Json:
+        userid, external_userid = body.get("userid", ""), body.get("external_userid", "")
+        if not userid or not external_userid:
+            raise ApiError(INVALID_PARAMETER, "userid and external_userid are required")
+        contact = self.state.contacts.get(external_userid)
+        for follow in (contact or {}).get("follow_user", []):
+            if follow["userid"] == userid and not follow.get("deleted"):
+                return follow  # type: ignore[no-any-return]
+        raise ApiError(NOT_EXTERNAL_CONTACT)
+
+    def remark(self, body: Json) -> Json:
+        """externalcontact/remark: the member's remark, description and remark mobiles of a contact."""
+        mobiles = body.get("remark_mobiles", None)
+        if mobiles is not None and (not isinstance(mobiles, list) or len(mobiles) > 5):
+            raise ApiError(INVALID_PARAMETER, "remark_mobiles is a list of at most 5")
+        with self.lock:
+            follow = self._follow_of(body)
+            for key in ("remark", "description"):
+                if key in body:
+                    follow[key] = str(body[key])
+            if mobiles is not None:
+                follow["remark_mobiles"] = mobiles
+            self.save()
+        return {}
+
+    def mark_tag(self, body: Json) -> Json:
+        """externalcontact/mark_tag: enterprise tags added to / removed from the member's contact."""
+        add, remove = body.get("add_tag", []), body.get("remove_tag", [])
+        if not isinstance(add, list) or not isinstance(remove, list) or not (add or remove):
+            raise ApiError(INVALID_PARAMETER, "add_tag and remove_tag cannot both be empty")
+        with self.lock:
+            follow = self._follow_of(body)
+            tags = [t for t in follow.get("tags", []) if t["tag_id"] not in remove]
+            known = {t["tag_id"] for t in tags}
+            tags += [{"group_name": "", "tag_name": t, "type": 1, "tag_id": t} for t in add if t not in known]
+            follow["tags"] = tags
+            self.save()
+        return {}
+
     def transfer_customer_in_job(self, body: Json) -> Json:
         """在职继承: the same shape; the customer may refuse within WeCom's 24 hours."""
         return self.transfer_customer(body, IN_JOB)
@@ -483,6 +522,8 @@ class Simulator:
                         for follow in contact["follow_user"]:
                             if follow["userid"] == transfer["handover_userid"]:
                                 follow["userid"] = transfer["takeover_userid"]
+                                # WeCom's own inheritance keeps the relation, not the notes on it.
+                                follow.update(remark="", description="", remark_mobiles=[], tags=[])
                 else:
                     reason = (
                         "customer_refused"
@@ -767,6 +808,8 @@ API_POST: dict[str, Callable[[Simulator, Json], Json]] = {
     "/cgi-bin/externalcontact/get_groupmsg_send_result": Simulator.get_groupmsg_send_result,
     "/cgi-bin/externalcontact/resigned/transfer_customer": Simulator.transfer_customer,
     "/cgi-bin/externalcontact/resigned/transfer_result": Simulator.transfer_result,
+    "/cgi-bin/externalcontact/remark": Simulator.remark,
+    "/cgi-bin/externalcontact/mark_tag": Simulator.mark_tag,
     "/cgi-bin/externalcontact/transfer_customer": Simulator.transfer_customer_in_job,
     "/cgi-bin/externalcontact/transfer_result": Simulator.transfer_result_in_job,
 }

@@ -13,8 +13,9 @@ and may fail per customer. So:
    doubling pause, then its rows fail with the errcode;
 3. `transfers_poll` (beat, every WECOM_POLL_SECONDS) sends what is due and asks `transfer_result`
    for the waiting rows until every row is final. A success moves our `ContactFollow` to the
-   successor, keeping its remark, description, tags and customer binding (WeCom's own
-   inheritance drops them), and the WeCom conversations archived since the handover follow it.
+   successor, keeping its remark, description, tags and customer binding, and writes the remark,
+   description and enterprise tags back to WeCom for the successor (WeCom's own inheritance
+   drops them); the WeCom conversations archived since the handover follow it.
 """
 
 from __future__ import annotations
@@ -57,6 +58,8 @@ PATHS = {
         "/cgi-bin/externalcontact/transfer_result",
     ),
 }
+REMARK = "/cgi-bin/externalcontact/remark"
+MARK_TAG = "/cgi-bin/externalcontact/mark_tag"
 CONTACT_LIMIT = 40099  # 外部联系人的数量已达上限: the takeover is full
 ALREADY_TRANSFERRING = 40100  # our own earlier send reached WeCom (its answer was lost): waiting
 # transfer_result's status → ours; 5 is WeCom's 无接替记录 (it knows no such transfer).
@@ -312,7 +315,8 @@ def transfer_poll(
         found = statuses.get(row.external_userid)
         if found is None or found[0] not in RESULT_STATUS:
             continue
-        _record_result(row, RESULT_STATUS[found[0]], found[1], moment)
+        if _record_result(row, RESULT_STATUS[found[0]], found[1], moment):
+            _carry_notes(transfer, row, client)
     with transaction.atomic():
         locked = HandoverTransfer.objects.select_for_update().get(pk=transfer_id)
         locked.polled_at, locked.last_error = moment, ""
@@ -321,14 +325,15 @@ def transfer_poll(
 
 
 @transaction.atomic
-def _record_result(row: ContactTransfer, status: str, takeover_time: int, now: datetime) -> None:
+def _record_result(row: ContactTransfer, status: str, takeover_time: int, now: datetime) -> bool:
+    """Record WeCom's final word on a row; True when it was a success this call recorded."""
     claimed = ContactTransfer.objects.filter(pk=row.pk, status=Status.WAITING).update(
         status=status, finished_at=now
     )
     if not claimed:
-        return  # another poll recorded it first
+        return False  # another poll recorded it first
     if status != Status.SUCCESS:
-        return
+        return False
     takeover_at = (
         datetime.fromtimestamp(takeover_time, tz=timezone.get_current_timezone()) if takeover_time else now
     )
@@ -345,6 +350,33 @@ def _record_result(row: ContactTransfer, status: str, takeover_time: int, now: d
         ContactTransfer.objects.filter(pk=row.pk).update(errmsg=_("接替人已自行添加该客户，保留其原有关系"))
     carried = contact_conversations_move(contact=row.external_userid, leaver=row.from_rm, successor=row.to_rm)
     ContactTransfer.objects.filter(pk=row.pk).update(takeover_at=takeover_at, conversations=carried)
+    return True
+
+
+def _carry_notes(transfer: HandoverTransfer, row: ContactTransfer, client: WeComClient) -> None:
+    """WeCom's inheritance empties the remark, description, remark mobiles and tags; the ones we
+    kept are written back for the successor. A refusal is shown on the row, the move stands."""
+    follow = ContactFollow.objects.filter(pk=row.follow_id, rm=row.to_rm_id).first()
+    if follow is None:
+        return
+    who = {"userid": transfer.takeover_userid, "external_userid": row.external_userid}
+    tag_ids = [
+        str(tag["tag_id"])
+        for tag in follow.wecom_tags
+        if isinstance(tag, dict) and tag.get("tag_id") and tag.get("type", 1) == 1  # 企业标签 only
+    ]
+    try:
+        if follow.remark or follow.description or follow.remark_mobiles:
+            notes = {"remark": follow.remark, "description": follow.description}
+            client.post(REMARK, {**who, **notes, "remark_mobiles": list(follow.remark_mobiles)[:5]})
+        if tag_ids:
+            client.post(MARK_TAG, {**who, "add_tag": tag_ids})
+    except (WeComError, WeComUnavailable) as error:
+        logger.warning(
+            "WeCom transfer %s: notes of %s not written back: %s", transfer.pk, row.external_userid, error
+        )
+        message = _("备注和标签未能写回企业微信：%(e)s") % {"e": error}
+        ContactTransfer.objects.filter(pk=row.pk).update(errmsg=message[:200])
 
 
 def transfers_running() -> list[int]:

@@ -82,15 +82,8 @@ def test_mixed_results_polled_until_final_and_the_relation_moves_with_its_notes(
 ):
     rm01a, rm01b, lead01 = people
     follow(rm01a, "wmLimit", "满额", sim)
-    moved = follow(
-        rm01a,
-        "wmOk",
-        "微信王",
-        sim,
-        remark="王女士",
-        description="关注理财",
-        wecom_tags=[{"tag_name": "高净值"}],
-    )
+    tags = [{"group_name": "客户等级", "tag_name": "高净值", "tag_id": "etHNW", "type": 1}]
+    moved = follow(rm01a, "wmOk", "微信王", sim, remark="王女士", description="关注理财", wecom_tags=tags)
     follow(rm01a, "wmRefuse", "拒绝", sim)
     follow(rm01a, "wmGone", "已不在企业微信")  # WeCom knows no such relation: errcode 84061
     follow(rm01a, "wmBoth", "两人都加了", sim)
@@ -136,11 +129,12 @@ def test_mixed_results_polled_until_final_and_the_relation_moves_with_its_notes(
     inherited = ContactFollow.objects.get(pk=moved.pk)
     assert inherited.rm == rm01b and inherited.inherited_from == rm01a and inherited.inherited_at
     # What WeCom's own inheritance drops, ours keeps.
-    assert (inherited.remark, inherited.description, inherited.wecom_tags) == (
-        "王女士",
-        "关注理财",
-        [{"tag_name": "高净值"}],
-    )
+    assert (inherited.remark, inherited.description, inherited.wecom_tags) == ("王女士", "关注理财", tags)
+    # …and in WeCom itself, for the successor (the simulator, like WeCom, emptied them).
+    there = sim.get("/cgi-bin/externalcontact/get", access_token=sim.token(), external_userid="wmOk")
+    (theirs,) = there["follow_user"]
+    assert (theirs["userid"], theirs["remark"], theirs["description"]) == ("wx-rm01b", "王女士", "关注理财")
+    assert [tag["tag_id"] for tag in theirs["tags"]] == ["etHNW"]
     assert inherited.source == ContactFollow.Source.OTHER  # the source stays
     assert ContactTransfer.objects.get(external_userid="wmOk").conversations == 1
     assert Conversation.objects.get(contact="wmOk").rm == rm01b

@@ -168,3 +168,32 @@ def test_transfer_results_page_with_a_cursor(receiver):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_wecoms_own_inheritance_drops_the_notes_and_remark_and_mark_tag_write_them(sim):
+    external_userid = sim.post("/_sim/add_customer", {"userid": "rm01b"})["external_userid"]
+    token = sim.token()
+    who = {"userid": "rm01b", "external_userid": external_userid}
+    assert (
+        sim.post("/cgi-bin/externalcontact/remark", {**who, "remark": "王女士"}, access_token=token)[
+            "errcode"
+        ]
+        == 0
+    )
+    assert (
+        sim.post("/cgi-bin/externalcontact/mark_tag", {**who, "add_tag": ["et1"]}, access_token=token)[
+            "errcode"
+        ]
+        == 0
+    )
+    body = {"handover_userid": "rm01b", "takeover_userid": "rm01a", "external_userid": [external_userid]}
+    sim.post("/cgi-bin/externalcontact/resigned/transfer_customer", body, access_token=token)
+    sim.post("/_sim/complete_transfers", {})
+    (moved,) = sim.get("/cgi-bin/externalcontact/get", access_token=token, external_userid=external_userid)[
+        "follow_user"
+    ]
+    assert (moved["userid"], moved["remark"], moved["tags"]) == ("rm01a", "", [])
+    # The old member no longer has the contact: writing to it is refused.
+    refused = sim.post("/cgi-bin/externalcontact/remark", {**who, "remark": "x"}, access_token=token)
+    assert refused["errcode"] == 84061
+    assert sim.post("/cgi-bin/externalcontact/mark_tag", {**who}, access_token=token)["errcode"] == 40058
