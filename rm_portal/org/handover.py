@@ -101,6 +101,13 @@ def followups(handover_id: int) -> list[Followup]:
     return [followup for followup in found if followup is not None]
 
 
+def in_order(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """Counts in the registry's order (a JSON column on PostgreSQL does not keep the keys' order);
+    a key no registration labels comes last, by name."""
+    known = [key for spec in specs() for key in spec.labels if key in counts]
+    return [(key, counts[key]) for key in known + sorted(set(counts) - set(known))]
+
+
 def label_of(key: str) -> str:
     """The person's words for a result key; an unlabelled key is shown as itself."""
     for spec in _SPECS.values():

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from rm_portal.core.errors import Conflict, Invalid
 from rm_portal.customers.models import Customer, Handover, OwnershipRecord, TimelineEvent
 from rm_portal.customers.services import timeline_record_many
-from rm_portal.org.handover import SAMPLE_SIZE, Preview, label_of, preview_of, specs
+from rm_portal.org.handover import SAMPLE_SIZE, Preview, in_order, label_of, preview_of, specs
 from rm_portal.org.models import Role, Staff
 from rm_portal.org.services import staff_deactivate
 
@@ -184,5 +184,5 @@ def handover_confirm(
 
 
 def handover_kinds(handover: Handover) -> list[Kind]:
-    """The record's counts in the person's words, in the order the movers answered."""
-    return [Kind(key, label_of(key), int(count), []) for key, count in handover.moved.items()]
+    """The record's counts in the person's words, in the registry's order."""
+    return [Kind(key, label_of(key), int(count), []) for key, count in in_order(handover.moved)]
