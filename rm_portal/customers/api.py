@@ -24,6 +24,7 @@ from rm_portal.customers.serializers import (
     CustomerRowOut,
     HandoverOut,
     HandoverPreviewOut,
+    HandoverRowOut,
     IdentityOut,
     PortraitOut,
     SegmentOut,
@@ -223,11 +224,11 @@ class HandoverListApi(APIView):
     permission_classes = [HandoverRoles]
     pagination_class = Pagination
 
-    @extend_schema(responses=HandoverOut(many=True))
+    @extend_schema(responses=HandoverRowOut(many=True))
     def get(self, request: AuthedRequest) -> Response:
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.handover_list(request.user), request, view=self)
-        return paginator.get_paginated_response(HandoverOut(page, many=True).data)
+        return paginator.get_paginated_response(HandoverRowOut(page, many=True).data)
 
 
 class HandoverDetailApi(APIView):

@@ -159,8 +159,9 @@ class FollowupOut(serializers.Serializer[object]):
         return [{"key": key, "label": label, "count": count} for key, label, count in followup.counts]
 
 
-class HandoverOut(serializers.Serializer[object]):
-    """A confirmed handover: who, to whom, when, what moved, and what still goes on."""
+class HandoverRowOut(serializers.Serializer[object]):
+    """A handover on the list: who, to whom, when, what moved. Select `leaver__staff`,
+    `successor__staff` and `by__staff` with it (selectors.handover_list does)."""
 
     id = serializers.IntegerField()
     leaver = PersonOut()
@@ -170,7 +171,6 @@ class HandoverOut(serializers.Serializer[object]):
     created_at = serializers.DateTimeField()
     moved = serializers.SerializerMethodField()
     deactivated = serializers.SerializerMethodField(help_text="whose login went (empty for an in-job move)")
-    followups = serializers.SerializerMethodField()
 
     @extend_schema_field(HandoverKindOut(many=True))
     def get_moved(self, handover: Handover) -> list[dict[str, object]]:
@@ -178,6 +178,12 @@ class HandoverOut(serializers.Serializer[object]):
 
     def get_deactivated(self, handover: Handover) -> str:
         return handover.leaver.username if handover.mode == Handover.Mode.RESIGNED else ""
+
+
+class HandoverOut(HandoverRowOut):
+    """A confirmed handover, and what still goes on after it (the WeCom transfer's progress)."""
+
+    followups = serializers.SerializerMethodField()
 
     @extend_schema_field(FollowupOut(many=True))
     def get_followups(self, handover: Handover) -> list[dict[str, object]]:

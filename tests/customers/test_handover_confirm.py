@@ -263,3 +263,24 @@ def test_a_stale_confirmation_on_the_page_shows_the_new_preview(client, book, le
     assert r.context["preview"].token != token
     assert 'data-testid="count-customers">8<' in r.content.decode()
     assert not Handover.objects.exists()
+
+
+def test_the_list_of_records_costs_the_same_queries_for_more_records(api, b01, lead01, rm01a, rm01b):
+    from tests.conftest import _staff
+
+    def one_more(n: int) -> None:
+        leaver = _staff(f"rm9{n}", "rm", b01, f"离职{n}").user
+        customer(f"L{n}", leaver, b01)
+        token = api(lead01).get(PREVIEW.format(leaver.username), {"to": "rm01b"}).json()["token"]
+        assert confirm(api(lead01), leaver.username, "rm01b", token).status_code == 201
+
+    indicators()
+    lead = api(lead01)
+    one_more(0)
+    with CaptureQueriesContext(connection) as few:
+        assert len(lead.get("/api/v1/handovers/").json()["results"]) == 1
+    for n in range(1, 5):
+        one_more(n)
+    with CaptureQueriesContext(connection) as more:
+        assert len(lead.get("/api/v1/handovers/").json()["results"]) == 5
+    assert len(more) == len(few)
