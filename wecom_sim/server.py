@@ -435,7 +435,7 @@ class Simulator:
         contact = self.state.contacts.get(external_userid)
         for follow in (contact or {}).get("follow_user", []):
             if follow["userid"] == userid and not follow.get("deleted"):
-                return follow  # type: ignore[no-any-return]
+                return follow
         raise ApiError(NOT_EXTERNAL_CONTACT)
 
     def remark(self, body: Json) -> Json:
