@@ -284,3 +284,11 @@ def test_the_list_of_records_costs_the_same_queries_for_more_records(api, b01, l
     with CaptureQueriesContext(connection) as more:
         assert len(lead.get("/api/v1/handovers/").json()["results"]) == 5
     assert len(more) == len(few)
+
+
+def test_the_handover_pages_speak_english_when_chosen(client, book, lead01, rm01a, rm01b):
+    client.force_login(lead01)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    page = client.get("/customers/handover/preview/", {"leaver": "rm01a", "to": "rm01b"}).content.decode()
+    assert "Open opportunities" in page and "Tick" not in page and "I have checked the above" in page
+    assert "Team handovers" in client.get("/customers/handover/").content.decode()
