@@ -292,3 +292,12 @@ def test_the_handover_pages_speak_english_when_chosen(client, book, lead01, rm01
     page = client.get("/customers/handover/preview/", {"leaver": "rm01a", "to": "rm01b"}).content.decode()
     assert "Open opportunities" in page and "Tick" not in page and "I have checked the above" in page
     assert "Team handovers" in client.get("/customers/handover/").content.decode()
+
+
+def test_the_same_book_handed_back_and_forth_is_not_taken_for_a_replay(api, book, lead01, rm01a, rm01b):
+    lead = api(lead01)
+    for leaver, successor in (("rm01a", "rm01b"), ("rm01b", "rm01a"), ("rm01a", "rm01b")):
+        token = lead.get(PREVIEW.format(leaver), {"to": successor, "mode": "in_job"}).json()["token"]
+        assert confirm(lead, leaver, successor, token, mode="in_job").status_code == 201
+    assert Handover.objects.count() == 3
+    assert Customer.objects.filter(owner=rm01b).count() == 8

@@ -2,12 +2,13 @@
 preview, run every app's mover in one transaction, record the handover, and let the apps whose
 work starts after the commit (the WeCom transfer) begin.
 
-The confirmation token is a keyed digest of the preview: who, to whom, how, and per kind how many
-and exactly which rows. A book that changed after the preview gives another digest (409, look
+The confirmation token is the preview's nonce and a keyed digest of it with who, to whom, how, and
+per kind how many and exactly which rows. A book that changed after the preview gives another digest (409, look
 again); a token already used is a replay (409, nothing moves twice)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
@@ -130,10 +131,16 @@ def _previews(leaver: User, successor: User) -> dict[str, Preview]:
     return previews
 
 
-def _token(leaver: Staff, successor: Staff, mode: str, previews: dict[str, Preview]) -> str:
-    parts = [str(leaver.user_id), str(successor.user_id), mode]
+NONCE_CHARS = 16
+
+
+def _token(leaver: Staff, successor: Staff, mode: str, previews: dict[str, Preview], nonce: str) -> str:
+    """The preview's nonce (each preview its own, so the same book handed back and forth twice is
+    not mistaken for a replay) and a keyed digest of the nonce and exactly what would move."""
+    parts = [nonce, str(leaver.user_id), str(successor.user_id), mode]
     parts += [f"{key}:{p.count}:{p.fingerprint}" for key, p in sorted(previews.items())]
-    return salted_hmac("rm_portal.handover", "|".join(parts), algorithm="sha256").hexdigest()
+    digest = salted_hmac("rm_portal.handover", "|".join(parts), algorithm="sha256").hexdigest()
+    return nonce + digest[: 64 - NONCE_CHARS]
 
 
 def handover_preview(*, leaver: Staff, successor: Staff | None, by: Staff, mode: str) -> HandoverPreview:
@@ -141,7 +148,8 @@ def handover_preview(*, leaver: Staff, successor: Staff | None, by: Staff, mode:
     checked = handover_check(leaver=leaver, successor=successor, by=by, mode=mode)
     previews = _previews(leaver.user, checked.user)
     kinds = [Kind(key, label_of(key), p.count, p.sample) for key, p in previews.items()]
-    return HandoverPreview(leaver, checked, mode, kinds, _token(leaver, checked, mode, previews))
+    nonce = secrets.token_hex(NONCE_CHARS // 2)
+    return HandoverPreview(leaver, checked, mode, kinds, _token(leaver, checked, mode, previews, nonce))
 
 
 @transaction.atomic
@@ -156,7 +164,7 @@ def handover_confirm(
         raise Conflict(_("这次交接已经确认过了，没有重复移交"))
     checked = handover_check(leaver=leaver, successor=successor, by=by, mode=mode)
     previews = _previews(leaver.user, checked.user)
-    if not constant_time_compare(token, _token(leaver, checked, mode, previews)):
+    if not constant_time_compare(token, _token(leaver, checked, mode, previews, token[:NONCE_CHARS])):
         raise Conflict(_("预览之后客户或工作有变化，请重新预览后再确认"))
     moved: dict[str, int] = {}
     for spec in specs():
