@@ -178,13 +178,11 @@ def main() -> None:
         f"  {args.customers // 2} conversations, {args.customers // 2} WeCom contacts; {args.rounds} rounds"
     )
     print(f"  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
-    print(f"  baseline (bare movers)   {base * 1000:8.1f} ms  {base_q:4d} queries")
-    print(
-        f"  preview                  {look * 1000:8.1f} ms  {look_q:4d} queries  ×{look / base:.2f} of baseline"
-    )
-    print(
-        f"  confirm (guarded move)   {sure * 1000:8.1f} ms  {sure_q:4d} queries  ×{sure / base:.2f} of baseline"
-    )
+    rows = (("baseline (bare movers)", base, base_q), ("preview", look, look_q), ("confirm", sure, sure_q))
+    for name, seconds, queries in rows:
+        print(
+            f"  {name:24} {seconds * 1000:8.1f} ms  {queries:4d} queries  ×{seconds / base:.2f} of baseline"
+        )
 
 
 if __name__ == "__main__":

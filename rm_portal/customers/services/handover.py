@@ -3,8 +3,8 @@ preview, run every app's mover in one transaction, record the handover, and let 
 work starts after the commit (the WeCom transfer) begin.
 
 The confirmation token is the preview's nonce and a keyed digest of it with who, to whom, how, and
-per kind how many and exactly which rows. A book that changed after the preview gives another digest (409, look
-again); a token already used is a replay (409, nothing moves twice)."""
+per kind how many and exactly which rows. A book that changed after the preview gives another
+digest (409, look again); a token already used is a replay (409, nothing moves twice)."""
 
 from __future__ import annotations
 
