@@ -276,3 +276,24 @@ def test_a_transfer_result_error_is_shown_and_asked_again(sim, people):
     assert progress is not None and not progress.done and "45009" in progress.note
     transfers.transfers_poll(client=quick())
     assert statuses(handover) == {"wmA": Status.SUCCESS}
+
+
+@pytest.mark.django_db
+def test_the_leads_today_shows_a_handover_until_its_transfer_is_final_and_then_its_failures(
+    sim, people, client, django_capture_on_commit_callbacks, lead02
+):
+    rm01a, rm01b, lead01 = people
+    follow(rm01a, "wmRefuse", "拒绝的客户", sim)
+    sim.post("/_sim/transfer_refuse", {"external_userid": ["wmRefuse"]})
+    client.force_login(lead01)
+    assert 'data-testid="handovers-card"' not in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        handover = hand_over(rm01a, rm01b, lead01)
+    today = client.get("/").content.decode()
+    assert 'data-testid="handovers-card"' in today and "进行中" in today
+    assert f"/customers/handover/{handover.pk}/" in today
+    sim.post("/_sim/complete_transfers", {})
+    transfers.transfers_poll(client=quick())
+    assert "1 位未迁移" in client.get("/").content.decode()
+    client.force_login(lead02)  # another branch's lead sees nothing of it
+    assert 'data-testid="handovers-card"' not in client.get("/").content.decode()
