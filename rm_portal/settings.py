@@ -448,6 +448,8 @@ WECOM_CONTACT_SECRET = env_str("WECOM_CONTACT_SECRET") or ""  # 客户联系 sec
 WECOM_AGENT_ID = env_str("WECOM_AGENT_ID") or ""
 WECOM_SECRET = env_str("WECOM_SECRET") or ""  # the application's secret (notifications, sidebar)
 WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
+# How often beat asks WeCom how a handover's contact transfers went (transfer_result), until final.
+WECOM_POLL_SECONDS = env_int("WECOM_POLL_SECONDS", 30, minimum=5, maximum=3600)
 if not WECOM_API_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"WECOM_API_BASE={WECOM_API_BASE!r} must be an http(s) URL")
 # /wecom/callback/: the Token and the 43-character EncodingAESKey set in WeCom's admin console.

@@ -70,6 +70,7 @@ ERRMSG = {
 SEND_PENDING, SEND_SENT, SEND_NOT_FRIEND, SEND_ALREADY_RECEIVED = 0, 1, 2, 3
 # transfer_result statuses
 TRANSFER_DONE, TRANSFER_WAITING, TRANSFER_REFUSED, TRANSFER_LIMIT = 1, 2, 3, 4
+RESIGNED, IN_JOB = "resigned", "in_job"  # 离职继承, 在职继承: separate APIs, separate records
 
 
 class ApiError(Exception):
@@ -92,6 +93,7 @@ class Config:
     qr_text_base: str = "https://work.weixin.qq.com/ca"
     token_ttl: int = 7200
     transfer_seconds: int = 60
+    transfer_page: int = 1000  # rows per transfer_result page
     state_file: Path | None = None
 
 
@@ -108,6 +110,7 @@ class State:
     events: list[Json] = field(default_factory=list)
     rate_limit: Json = field(default_factory=dict)
     transfer_limits: dict[str, Json] = field(default_factory=dict)
+    transfer_refusals: list[str] = field(default_factory=list)  # external_userids that will refuse
 
     def to_json(self) -> Json:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -376,7 +379,7 @@ class Simulator:
         next_cursor = str(start + limit) if start + limit < len(rows) else ""
         return {"next_cursor": next_cursor, "send_list": page}
 
-    def transfer_customer(self, body: Json) -> Json:
+    def transfer_customer(self, body: Json, kind: str = RESIGNED) -> Json:
         handover, takeover = body.get("handover_userid", ""), body.get("takeover_userid", "")
         external_userids = body.get("external_userid", [])
         if not handover or not takeover or handover == takeover:
@@ -401,7 +404,9 @@ class Simulator:
                     continue
                 limit = self.state.transfer_limits.get(takeover)
                 outcome = TRANSFER_DONE
-                if limit and limit["count"] > 0:
+                if external_userid in self.state.transfer_refusals:
+                    outcome = TRANSFER_REFUSED
+                elif limit and limit["count"] > 0:
                     limit["count"] -= 1
                     if limit["when"] == "now":
                         customers.append({"external_userid": external_userid, "errcode": CONTACT_LIMIT})
@@ -409,6 +414,7 @@ class Simulator:
                     outcome = TRANSFER_LIMIT
                 self.state.transfers.append(
                     {
+                        "kind": kind,
                         "handover_userid": handover,
                         "takeover_userid": takeover,
                         "external_userid": external_userid,
@@ -422,10 +428,57 @@ class Simulator:
             self.save()
         return {"customer": customers}
 
-    def transfer_result(self, body: Json) -> Json:
+    def _follow_of(self, body: Json) -> Json:
+        userid, external_userid = body.get("userid", ""), body.get("external_userid", "")
+        if not userid or not external_userid:
+            raise ApiError(INVALID_PARAMETER, "userid and external_userid are required")
+        contact = self.state.contacts.get(external_userid)
+        for follow in (contact or {}).get("follow_user", []):
+            if follow["userid"] == userid and not follow.get("deleted"):
+                return follow
+        raise ApiError(NOT_EXTERNAL_CONTACT)
+
+    def remark(self, body: Json) -> Json:
+        """externalcontact/remark: the member's remark, description and remark mobiles of a contact."""
+        mobiles = body.get("remark_mobiles", None)
+        if mobiles is not None and (not isinstance(mobiles, list) or len(mobiles) > 5):
+            raise ApiError(INVALID_PARAMETER, "remark_mobiles is a list of at most 5")
+        with self.lock:
+            follow = self._follow_of(body)
+            for key in ("remark", "description"):
+                if key in body:
+                    follow[key] = str(body[key])
+            if mobiles is not None:
+                follow["remark_mobiles"] = mobiles
+            self.save()
+        return {}
+
+    def mark_tag(self, body: Json) -> Json:
+        """externalcontact/mark_tag: enterprise tags added to / removed from the member's contact."""
+        add, remove = body.get("add_tag", []), body.get("remove_tag", [])
+        if not isinstance(add, list) or not isinstance(remove, list) or not (add or remove):
+            raise ApiError(INVALID_PARAMETER, "add_tag and remove_tag cannot both be empty")
+        with self.lock:
+            follow = self._follow_of(body)
+            tags = [t for t in follow.get("tags", []) if t["tag_id"] not in remove]
+            known = {t["tag_id"] for t in tags}
+            tags += [{"group_name": "", "tag_name": t, "type": 1, "tag_id": t} for t in add if t not in known]
+            follow["tags"] = tags
+            self.save()
+        return {}
+
+    def transfer_customer_in_job(self, body: Json) -> Json:
+        """在职继承: the same shape; the customer may refuse within WeCom's 24 hours."""
+        return self.transfer_customer(body, IN_JOB)
+
+    def transfer_result(self, body: Json, kind: str = RESIGNED) -> Json:
         handover, takeover = body.get("handover_userid", ""), body.get("takeover_userid", "")
         if not handover or not takeover:
             raise ApiError(INVALID_PARAMETER, "handover_userid and takeover_userid are required")
+        try:
+            start = int(body.get("cursor") or 0)
+        except (TypeError, ValueError) as error:
+            raise ApiError(INVALID_PARAMETER, "invalid cursor") from error
         with self.lock:
             due = [
                 t
@@ -443,12 +496,20 @@ class Simulator:
                     "takeover_time": t["takeover_time"],
                 }
                 for t in self.state.transfers
-                if t["handover_userid"] == handover and t["takeover_userid"] == takeover
+                if t["handover_userid"] == handover
+                and t["takeover_userid"] == takeover
+                and t.get("kind", RESIGNED) == kind
             ]
-        return {"customer": rows, "next_cursor": ""}
+        size = self.config.transfer_page
+        next_cursor = str(start + size) if start + size < len(rows) else ""
+        return {"customer": rows[start : start + size], "next_cursor": next_cursor}
+
+    def transfer_result_in_job(self, body: Json) -> Json:
+        return self.transfer_result(body, IN_JOB)
 
     def complete_transfers(self, transfers: list[Json] | None = None) -> Json:
-        """Finish waiting transfers: moved to the takeover, or failed with customer_limit_exceed."""
+        """Finish waiting transfers: moved to the takeover, refused by the customer, or failed
+        with customer_limit_exceed."""
         pushes: list[tuple[str, dict[str, str]]] = []
         with self.lock:
             waiting = [t for t in (transfers or self.state.transfers) if t["status"] == TRANSFER_WAITING]
@@ -461,12 +522,19 @@ class Simulator:
                         for follow in contact["follow_user"]:
                             if follow["userid"] == transfer["handover_userid"]:
                                 follow["userid"] = transfer["takeover_userid"]
+                                # WeCom's own inheritance keeps the relation, not the notes on it.
+                                follow.update(remark="", description="", remark_mobiles=[], tags=[])
                 else:
+                    reason = (
+                        "customer_refused"
+                        if transfer["status"] == TRANSFER_REFUSED
+                        else "customer_limit_exceed"
+                    )
                     pushes.append(
                         (
                             "transfer_fail",
                             {
-                                "FailReason": "customer_limit_exceed",
+                                "FailReason": reason,
                                 "UserID": transfer["takeover_userid"],
                                 "ExternalUserID": transfer["external_userid"],
                             },
@@ -685,6 +753,16 @@ class Simulator:
             self.save()
         return {"transfer_limit": {takeover: self.state.transfer_limits[takeover]}}
 
+    def set_transfer_refusal(self, body: Json) -> Json:
+        """These customers will refuse the transfers asked for them from now on (客户拒绝)."""
+        ids = body.get("external_userid", [])
+        if not isinstance(ids, list) or not all(isinstance(i, str) and i for i in ids):
+            raise ApiError(INVALID_PARAMETER, "external_userid is a list of ids")
+        with self.lock:
+            self.state.transfer_refusals = sorted({*self.state.transfer_refusals, *ids})
+            self.save()
+        return {"transfer_refusals": self.state.transfer_refusals}
+
     def confirm_groupmsg(self, body: Json) -> Json:
         """The sender confirms a mass message in the WeCom app: pending rows are sent, except to a
         customer who already received a mass message that day (WeCom: one per customer per day)."""
@@ -737,6 +815,10 @@ API_POST: dict[str, Callable[[Simulator, Json], Json]] = {
     "/cgi-bin/externalcontact/get_groupmsg_send_result": Simulator.get_groupmsg_send_result,
     "/cgi-bin/externalcontact/resigned/transfer_customer": Simulator.transfer_customer,
     "/cgi-bin/externalcontact/resigned/transfer_result": Simulator.transfer_result,
+    "/cgi-bin/externalcontact/remark": Simulator.remark,
+    "/cgi-bin/externalcontact/mark_tag": Simulator.mark_tag,
+    "/cgi-bin/externalcontact/transfer_customer": Simulator.transfer_customer_in_job,
+    "/cgi-bin/externalcontact/transfer_result": Simulator.transfer_result_in_job,
 }
 CONTROL: dict[str, Callable[[Simulator, Json], Json]] = {
     "/_sim/add_customer": Simulator.add_customer,
@@ -745,6 +827,7 @@ CONTROL: dict[str, Callable[[Simulator, Json], Json]] = {
     "/_sim/expire_tokens": Simulator.expire_tokens,
     "/_sim/rate_limit": Simulator.set_rate_limit,
     "/_sim/transfer_limit": Simulator.set_transfer_limit,
+    "/_sim/transfer_refuse": Simulator.set_transfer_refusal,
     "/_sim/complete_transfers": lambda sim, body: sim.complete_transfers(),
     "/_sim/confirm_groupmsg": Simulator.confirm_groupmsg,
     "/_sim/verify_url": lambda sim, body: sim.verify_url(),

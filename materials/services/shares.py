@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,6 +17,7 @@ from materials.placeholders import fill, values_for
 from rm_portal.core.errors import Conflict
 from rm_portal.customers.models import Customer
 from rm_portal.customers.services import timeline_record
+from rm_portal.org.handover import SAMPLE_SIZE, Preview, preview_of
 from rm_portal.org.models import Staff
 
 SHARE_DAYS = 180  # a forwarded link works for half a year
@@ -153,13 +155,31 @@ def share_links_handover(leaver: User, successor: User) -> dict[str, int]:
     Live forward links move to the successor; a poster link moves unless the successor already
     has one for that template (then the leaver's stays, and answers the friendly 404).
     """
-    moved = ShareToken.objects.filter(
-        rm=leaver, channel=ShareToken.Channel.SHARE, expires_at__gt=timezone.now()
-    ).update(rm=successor)
-    taken = ShareToken.objects.filter(rm=successor, channel=ShareToken.Channel.POSTER).values("material_id")
-    posters = (
-        ShareToken.objects.filter(rm=leaver, channel=ShareToken.Channel.POSTER)
-        .exclude(material_id__in=taken)
-        .update(rm=successor)
-    )
+    moved = _live_links_of(leaver).update(rm=successor)
+    posters = _posters_movable(leaver, successor).update(rm=successor)
     return {"share_links": moved, "poster_links": posters}
+
+
+def _live_links_of(leaver: User) -> QuerySet[ShareToken]:
+    return ShareToken.objects.filter(
+        rm=leaver, channel=ShareToken.Channel.SHARE, expires_at__gt=timezone.now()
+    )
+
+
+def _posters_movable(leaver: User, successor: User) -> QuerySet[ShareToken]:
+    taken = ShareToken.objects.filter(rm=successor, channel=ShareToken.Channel.POSTER).values("material_id")
+    return ShareToken.objects.filter(rm=leaver, channel=ShareToken.Channel.POSTER).exclude(
+        material_id__in=taken
+    )
+
+
+def share_links_preview(leaver: User, successor: User) -> dict[str, Preview]:
+    """What `share_links_handover` would move, each with the material's title as its name."""
+    previews = {}
+    for key, links in (
+        ("share_links", _live_links_of(leaver)),
+        ("poster_links", _posters_movable(leaver, successor)),
+    ):
+        rows = list(links.order_by("-pk").values_list("pk", "material__title"))
+        previews[key] = preview_of([pk for pk, _t in rows], [title for _pk, title in rows[:SAMPLE_SIZE]])
+    return previews

@@ -1,4 +1,11 @@
-from rm_portal.customers.models import Customer, CustomerTag, Holding, IndicatorValues, TimelineEvent
+from rm_portal.customers.models import (
+    Customer,
+    CustomerTag,
+    Handover,
+    Holding,
+    IndicatorValues,
+    TimelineEvent,
+)
 from rm_portal.org.access import Policy, register
 from rm_portal.org.models import Role
 
@@ -15,3 +22,7 @@ for model in (Holding, IndicatorValues, CustomerTag):
         model,
         Policy(owner="customer__owner", branch="customer__branch", everything=frozenset({Role.HEAD_OFFICE})),
     )
+
+# A handover record: the lead of the leaver's branch and head office; the RMs involved see their
+# customers' timeline, not the record.
+register(Handover, Policy(branch="branch", everything=frozenset({Role.HEAD_OFFICE})))

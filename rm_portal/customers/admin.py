@@ -16,6 +16,7 @@ from rm_portal.core.errors import DomainError
 from rm_portal.customers.masking import mask_phone
 from rm_portal.customers.models import (
     Customer,
+    Handover,
     IndicatorDefinition,
     PortraitAccess,
     Segment,
@@ -183,3 +184,12 @@ class CustomerAdmin(ReadOnlyAdmin):
 class PortraitAccessAdmin(ReadOnlyAdmin):
     list_display = ["at", "user", "customer", "action"]
     list_filter = ["action"]
+
+
+@admin.register(Handover)
+class HandoverAdmin(ReadOnlyAdmin):
+    """Handovers happen on the handover page or API (preview, then confirmation); here they are read."""
+
+    list_display = ["created_at", "leaver", "successor", "by", "mode", "branch"]
+    list_filter = ["mode", "branch"]
+    exclude = ["token"]

@@ -19,22 +19,25 @@ from rm_portal.core.errors import TooLarge
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.core.serializers import JobAcceptedOut
 from rm_portal.customers import selectors
-from rm_portal.customers.models import PortraitAccess, Segment
+from rm_portal.customers.models import Handover, PortraitAccess, Segment
 from rm_portal.customers.serializers import (
     CustomerRowOut,
     HandoverOut,
+    HandoverPreviewOut,
+    HandoverRowOut,
     IdentityOut,
     PortraitOut,
     SegmentOut,
     TagOut,
 )
-from rm_portal.customers.services.handover import staff_handover
+from rm_portal.customers.services.handover import handover_confirm, handover_preview
 from rm_portal.customers.services.imports import customers_import_upload, max_import_bytes
 from rm_portal.customers.services.portraits import portrait_access_record
 from rm_portal.customers.services.tags import segment_create, tag_create
 from rm_portal.org.models import Role
 
 PortraitReaders = roles(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+HandoverRoles = roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 MULTIPART_SLACK = 64 * 1024  # the form's own bytes around the file
 
 
@@ -162,18 +165,75 @@ class SegmentListApi(APIView):
         return Response(SegmentOut(segment).data, status=status.HTTP_201_CREATED)
 
 
+class HandoverQuery(serializers.Serializer[dict[str, Any]]):
+    to = serializers.CharField(max_length=150)
+    mode = serializers.ChoiceField(choices=Handover.Mode.choices, default=Handover.Mode.RESIGNED)
+
+
+class StaffHandoverPreviewApi(APIView):
+    """What would move if this person's book went to `to`, and the token that confirms exactly that."""
+
+    permission_classes = [HandoverRoles]
+
+    @extend_schema(parameters=[HandoverQuery], responses=HandoverPreviewOut)
+    def get(self, request: AuthedRequest, username: str) -> Response:
+        params = query(HandoverQuery, request.query_params)
+        leaver = selectors.leaver_for(request.user, username)
+        preview = handover_preview(
+            leaver=leaver,
+            successor=selectors.successor_named(params["to"]),
+            by=request.user.staff,
+            mode=params["mode"],
+        )
+        return Response(HandoverPreviewOut(preview).data)
+
+
 class StaffHandoverApi(APIView):
-    permission_classes = [roles(Role.BRANCH_LEAD, Role.HEAD_OFFICE)]
+    permission_classes = [HandoverRoles]
 
     @extend_schema_serializer(component_name="HandoverInput")
     class Input(serializers.Serializer[dict[str, Any]]):
-        to = serializers.CharField(max_length=150)
+        to = serializers.CharField(max_length=150, help_text="the successor, named again")
+        token = serializers.CharField(max_length=64, help_text="the preview's token")
+        confirm = serializers.BooleanField(help_text="must be true: the explicit confirmation")
+        mode = serializers.ChoiceField(choices=Handover.Mode.choices, default=Handover.Mode.RESIGNED)
 
-    @extend_schema(request=Input, responses=HandoverOut)
+        def validate_confirm(self, value: bool) -> bool:
+            if not value:
+                raise serializers.ValidationError(_("请确认交接"))
+            return value
+
+    @extend_schema(request=Input, responses={201: HandoverOut})
     def post(self, request: AuthedRequest, username: str) -> Response:
         data = validated(self.Input, request.data)
         leaver = selectors.leaver_for(request.user, username)
-        moved = staff_handover(
-            leaver=leaver, successor=selectors.successor_named(data["to"]), by=request.user.staff
+        handover = handover_confirm(
+            leaver=leaver,
+            successor=selectors.successor_named(data["to"]),
+            by=request.user.staff,
+            token=data["token"],
+            mode=data["mode"],
         )
-        return Response(HandoverOut({"moved": moved, "deactivated": leaver.user.username}).data)
+        found = selectors.handover_for(request.user, handover.pk)
+        return Response(HandoverOut(found).data, status=status.HTTP_201_CREATED)
+
+
+class HandoverListApi(APIView):
+    """The handovers of the lead's branch (head office: all), newest first."""
+
+    permission_classes = [HandoverRoles]
+    pagination_class = Pagination
+
+    @extend_schema(responses=HandoverRowOut(many=True))
+    def get(self, request: AuthedRequest) -> Response:
+        paginator = Pagination()
+        page = paginator.paginate_queryset(selectors.handover_list(request.user), request, view=self)
+        return paginator.get_paginated_response(HandoverRowOut(page, many=True).data)
+
+
+class HandoverDetailApi(APIView):
+    permission_classes = [HandoverRoles]
+
+    @extend_schema(responses=HandoverOut)
+    def get(self, request: AuthedRequest, pk: int) -> Response:
+        return Response(HandoverOut(selectors.handover_for(request.user, pk)).data)

@@ -10,4 +10,11 @@ urlpatterns = [
     path("tags/", api.TagListApi.as_view(), name="tag-list"),
     path("segments/", api.SegmentListApi.as_view(), name="segment-list"),
     path("staff/<str:username>/handover/", api.StaffHandoverApi.as_view(), name="staff-handover"),
+    path(
+        "staff/<str:username>/handover/preview/",
+        api.StaffHandoverPreviewApi.as_view(),
+        name="staff-handover-preview",
+    ),
+    path("handovers/", api.HandoverListApi.as_view(), name="handover-list"),
+    path("handovers/<int:pk>/", api.HandoverDetailApi.as_view(), name="handover-detail"),
 ]

@@ -307,3 +307,38 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.name}"
+
+
+class Handover(models.Model):
+    """One confirmed handover (离职交接, or 在职转接 when the leaver stays): who, to whom, when, who
+    confirmed it, and what moved per kind. `token` is the confirmation the lead gave, unique, so a
+    confirmation replayed is refused instead of moving anything twice."""
+
+    class Mode(models.TextChoices):
+        RESIGNED = "resigned", _("离职继承")
+        IN_JOB = "in_job", _("在职转接")
+
+    leaver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("交出人")
+    )
+    successor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("接替人")
+    )
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("确认人")
+    )
+    # The leaver's branch at the time: the lead who sees it is that branch's.
+    branch = models.ForeignKey(Branch, on_delete=models.PROTECT, related_name="+", verbose_name=_("网点"))
+    mode = models.CharField(_("方式"), max_length=16, choices=Mode.choices, default=Mode.RESIGNED)
+    token = models.CharField(_("确认码"), max_length=64, unique=True)
+    moved = models.JSONField(_("移交数量"), default=dict)  # {"customers": 900, "opportunities": 12, …}
+    created_at = models.DateTimeField(_("交接时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("交接记录")
+        verbose_name_plural = _("交接记录")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["branch", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.leaver_id} → {self.successor_id} ({self.created_at:%Y-%m-%d})"

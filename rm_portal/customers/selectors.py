@@ -17,6 +17,7 @@ from rm_portal.core.errors import Invalid
 from rm_portal.customers.models import (
     Customer,
     CustomerTag,
+    Handover,
     Holding,
     IndicatorDefinition,
     IndicatorGroup,
@@ -88,6 +89,16 @@ def leaver_list(user: User) -> QuerySet[Staff]:
 def successor_named(username: str) -> Staff | None:
     """Who the book goes to; the handover service refuses a missing or unfit successor."""
     return Staff.objects.select_related("user").filter(user__username=username).first()
+
+
+def handover_list(user: User) -> QuerySet[Handover]:
+    """The handover records the user sees (the lead: their branch's; head office: all)."""
+    people = ("leaver__staff", "successor__staff", "by__staff")
+    return scope(user, Handover.objects.select_related(*people)).order_by("-created_at", "-pk")
+
+
+def handover_for(user: User, pk: int) -> Handover:
+    return get_object_or_404(handover_list(user), pk=pk)
 
 
 @dataclass

@@ -8,7 +8,17 @@ from rest_framework import serializers
 
 from rm_portal.customers import selectors
 from rm_portal.customers.masking import mask_id_number, mask_phone
-from rm_portal.customers.models import Customer, CustomerTag, Holding, Segment, TagDefinition, TimelineEvent
+from rm_portal.customers.models import (
+    Customer,
+    CustomerTag,
+    Handover,
+    Holding,
+    Segment,
+    TagDefinition,
+    TimelineEvent,
+)
+from rm_portal.customers.services.handover import handover_kinds
+from rm_portal.org.handover import Followup, followups
 from rm_portal.org.serializers import BranchOut, PersonOut
 
 
@@ -106,8 +116,75 @@ class SegmentOut(serializers.ModelSerializer[Segment]):
         fields = ["code", "name", "match", "description", "tags"]
 
 
-class HandoverOut(serializers.Serializer[dict[str, object]]):
-    """What moved, per app (`{"customers": 5, "opportunities": 2, …}`), and whose login went."""
+class HandoverKindOut(serializers.Serializer[object]):
+    """One kind of what moves: `key` for programs, `label` in the person's words."""
 
-    moved = serializers.DictField(child=serializers.IntegerField())
-    deactivated = serializers.CharField()
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    count = serializers.IntegerField()
+
+
+class HandoverPreviewKindOut(HandoverKindOut):
+    sample = serializers.ListField(child=serializers.CharField(), help_text="a few of them by name")
+
+
+class HandoverPreviewOut(serializers.Serializer[object]):
+    """What a handover would move; confirm it by posting `token` back."""
+
+    leaver = PersonOut(source="leaver.user")
+    successor = PersonOut(source="successor.user")
+    mode = serializers.CharField()
+    kinds = HandoverPreviewKindOut(many=True)
+    total = serializers.IntegerField()
+    token = serializers.CharField()
+
+
+class FollowupCountOut(serializers.Serializer[object]):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    count = serializers.IntegerField()
+
+
+class FollowupOut(serializers.Serializer[object]):
+    """Work that goes on after the database moved (the WeCom transfer), and how far it is."""
+
+    label = serializers.CharField()  # type: ignore[assignment]  # a field named like Field.label
+    done = serializers.BooleanField()
+    counts = serializers.SerializerMethodField()
+    failures = serializers.ListField(child=serializers.CharField())
+    note = serializers.CharField()
+
+    @extend_schema_field(FollowupCountOut(many=True))
+    def get_counts(self, followup: Followup) -> list[dict[str, object]]:
+        return [{"key": key, "label": label, "count": count} for key, label, count in followup.counts]
+
+
+class HandoverRowOut(serializers.Serializer[object]):
+    """A handover on the list: who, to whom, when, what moved. Select `leaver__staff`,
+    `successor__staff` and `by__staff` with it (selectors.handover_list does)."""
+
+    id = serializers.IntegerField()
+    leaver = PersonOut()
+    successor = PersonOut()
+    by = PersonOut()
+    mode = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    moved = serializers.SerializerMethodField()
+    deactivated = serializers.SerializerMethodField(help_text="whose login went (empty for an in-job move)")
+
+    @extend_schema_field(HandoverKindOut(many=True))
+    def get_moved(self, handover: Handover) -> list[dict[str, object]]:
+        return [{"key": k.key, "label": k.label, "count": k.count} for k in handover_kinds(handover)]
+
+    def get_deactivated(self, handover: Handover) -> str:
+        return handover.leaver.username if handover.mode == Handover.Mode.RESIGNED else ""
+
+
+class HandoverOut(HandoverRowOut):
+    """A confirmed handover, and what still goes on after it (the WeCom transfer's progress)."""
+
+    followups = serializers.SerializerMethodField()
+
+    @extend_schema_field(FollowupOut(many=True))
+    def get_followups(self, handover: Handover) -> list[dict[str, object]]:
+        return list(FollowupOut(followups(handover.pk), many=True).data)

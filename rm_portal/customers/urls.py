@@ -8,5 +8,8 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("import/", views.customer_import, name="import"),
     path("handover/", views.handover, name="handover"),
+    path("handover/preview/", views.handover_preview_page, name="handover-preview"),
+    path("handover/confirm/", views.handover_confirm_page, name="handover-confirm"),
+    path("handover/<int:pk>/", views.handover_record, name="handover-record"),
     path("<str:cust_no>/", views.customer_detail, name="detail"),
 ]

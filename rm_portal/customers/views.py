@@ -11,17 +11,21 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from rm_portal.core.errors import DomainError
+from rm_portal.core.errors import Conflict, DomainError
 from rm_portal.core.models import Job
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers import selectors
+from rm_portal.customers.forms import HandoverConfirmForm
 from rm_portal.customers.masking import mask_id_number, mask_phone
-from rm_portal.customers.models import Holding, HoldingType
-from rm_portal.customers.services.handover import staff_handover
+from rm_portal.customers.models import Handover, Holding, HoldingType
+from rm_portal.customers.services.handover import handover_confirm, handover_kinds, handover_preview
 from rm_portal.customers.services.imports import JOB_KIND, customers_import_upload
 from rm_portal.customers.services.portraits import portrait_access_record
+from rm_portal.org.handover import followups
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
@@ -156,21 +160,82 @@ def customer_import(request: AuthedHttpRequest) -> HttpResponse:
 
 @staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 def handover(request: AuthedHttpRequest) -> HttpResponse:
-    if request.method == "POST":
-        username = request.POST.get("leaver", "")
-        if not username:
-            messages.error(request, _("请选择离职的客户经理"))
-            return redirect("customers:handover")
-        leaver = selectors.leaver_for(request.user, username)
-        successor = selectors.successor_named(request.POST.get("to", ""))
-        try:
-            moved = staff_handover(leaver=leaver, successor=successor, by=request.user.staff)
-        except DomainError as error:
-            show_error(request, error)
-            return redirect("customers:handover")
-        summary = "，".join(f"{name} {count}" for name, count in moved.items()) or "0"
-        messages.success(
-            request, _("%(name)s 已交接并停用账号：%(summary)s") % {"name": leaver.name, "summary": summary}
+    """Choose who leaves and who takes over; the branch's handover records below."""
+    records = selectors.handover_list(request.user)[:20]
+    return render(
+        request,
+        "customers/handover.html",
+        {"people": selectors.leaver_list(request.user), "records": records, "modes": Handover.Mode.choices},
+    )
+
+
+def _preview_page(
+    request: AuthedHttpRequest, leaver_name: str, to: str, mode: str, form: HandoverConfirmForm | None = None
+) -> HttpResponse:
+    leaver = selectors.leaver_for(request.user, leaver_name)
+    try:
+        preview = handover_preview(
+            leaver=leaver, successor=selectors.successor_named(to), by=request.user.staff, mode=mode
         )
+    except DomainError as error:
+        show_error(request, error)
         return redirect("customers:handover")
-    return render(request, "customers/handover.html", {"people": selectors.leaver_list(request.user)})
+    form = form or HandoverConfirmForm(
+        initial={"leaver": leaver_name, "to": to, "mode": mode, "token": preview.token}
+    )
+    form.initial["token"] = preview.token  # always confirm the preview on this screen
+    return render(request, "customers/handover_preview.html", {"preview": preview, "form": form})
+
+
+@staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def handover_preview_page(request: AuthedHttpRequest) -> HttpResponse:
+    leaver_name = request.GET.get("leaver", "")
+    if not leaver_name:
+        messages.error(request, _("请选择离职的客户经理"))
+        return redirect("customers:handover")
+    mode = request.GET.get("mode") or Handover.Mode.RESIGNED
+    return _preview_page(request, leaver_name, request.GET.get("to", ""), mode)
+
+
+@staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+@require_POST
+def handover_confirm_page(request: AuthedHttpRequest) -> HttpResponse:
+    form = HandoverConfirmForm(request.POST)
+    leaver_name = request.POST.get("leaver", "")
+    if not leaver_name:
+        return redirect("customers:handover")
+    leaver = selectors.leaver_for(request.user, leaver_name)
+    successor = selectors.successor_named(request.POST.get("to", ""))
+    if not form.is_valid() or not form.names(successor):
+        return _preview_page(
+            request, leaver_name, request.POST.get("to", ""), form.data.get("mode", ""), form
+        )
+    data = form.cleaned_data
+    try:
+        handover = handover_confirm(
+            leaver=leaver, successor=successor, by=request.user.staff, token=data["token"], mode=data["mode"]
+        )
+    except Conflict as error:
+        show_error(request, error)
+        if Handover.objects.filter(token=data["token"]).exists():
+            return redirect("customers:handover")
+        # The book changed since the preview: show the new one to confirm again.
+        return redirect(
+            f"{reverse('customers:handover-preview')}?"
+            + urlencode({"leaver": leaver_name, "to": data["to"], "mode": data["mode"]})
+        )
+    except DomainError as error:
+        show_error(request, error)
+        return redirect("customers:handover")
+    messages.success(request, _("交接已完成"))
+    return redirect("customers:handover-record", pk=handover.pk)
+
+
+@staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def handover_record(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    record = selectors.handover_for(request.user, pk)
+    return render(
+        request,
+        "customers/handover_record.html",
+        {"record": record, "kinds": handover_kinds(record), "followups": followups(record.pk)},
+    )

@@ -187,6 +187,16 @@ class ContactFollow(models.Model):
     transfer_failed_at = models.DateTimeField(_("继承失败时间"), null=True, blank=True)
     added_at = models.DateTimeField(_("添加时间"))  # WeCom's createtime of the follow
     status_changed_at = models.DateTimeField(_("状态变更时间"), null=True, blank=True)
+    # A relation moved here by a handover's WeCom transfer: from whom, when (the source stays).
+    inherited_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("继承自"),
+    )
+    inherited_at = models.DateTimeField(_("继承时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -203,3 +213,95 @@ class ContactFollow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rm.username} → {self.contact.external_userid}"
+
+
+class HandoverTransfer(models.Model):
+    """The WeCom side of one handover: the relationships move only through WeCom's own transfer
+    (`resigned/transfer_customer` for a leaver, `transfer_customer` between two serving RMs), after
+    the database handover committed. Skipped, with the reason, when it cannot happen."""
+
+    class Kind(models.TextChoices):
+        RESIGNED = "resigned", _("离职继承")
+        IN_JOB = "in_job", _("在职继承")
+
+    class State(models.TextChoices):
+        RUNNING = "running", _("进行中")
+        DONE = "done", _("已完成")
+        SKIPPED = "skipped", _("未迁移")
+
+    handover = models.OneToOneField(
+        "customers.Handover", on_delete=models.PROTECT, related_name="wecom_transfer", verbose_name=_("交接")
+    )
+    kind = models.CharField(_("方式"), max_length=16, choices=Kind.choices)
+    handover_userid = models.CharField(_("原跟进成员"), max_length=64, blank=True)
+    takeover_userid = models.CharField(_("接替成员"), max_length=64, blank=True)
+    state = models.CharField(_("状态"), max_length=16, choices=State.choices, default=State.RUNNING)
+    reason = models.CharField(_("未迁移原因"), max_length=200, blank=True)
+    # Sending: the failed attempts of the last chunk, when the next may go, what WeCom said.
+    send_attempts = models.PositiveSmallIntegerField(_("发送失败次数"), default=0)
+    next_send_at = models.DateTimeField(_("下次发送"), null=True, blank=True)
+    last_error = models.CharField(_("最近错误"), max_length=300, blank=True)
+    polled_at = models.DateTimeField(_("最近查询"), null=True, blank=True)
+    created_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("企业微信客户迁移")
+        verbose_name_plural = _("企业微信客户迁移")
+        indexes = [models.Index(fields=["state"])]
+
+    def __str__(self) -> str:
+        return f"{self.handover_id}: {self.handover_userid} → {self.takeover_userid} ({self.state})"
+
+
+class ContactTransfer(models.Model):
+    """One contact of a handover's WeCom transfer. The row is the idempotency: only a `pending`
+    row is ever sent, and it leaves `pending` in the same transaction that records WeCom's answer."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        WAITING = "waiting", _("等待接替")
+        SUCCESS = "success", _("接替完毕")
+        REFUSED = "refused", _("客户拒绝")
+        LIMIT = "limit", _("接替成员客户达到上限")
+        FAILED = "failed", _("迁移失败")
+        SKIPPED = "skipped", _("未迁移")
+
+    FINAL = frozenset({Status.SUCCESS, Status.REFUSED, Status.LIMIT, Status.FAILED, Status.SKIPPED})
+
+    transfer = models.ForeignKey(
+        HandoverTransfer, on_delete=models.PROTECT, related_name="contacts", verbose_name=_("迁移")
+    )
+    handover = models.ForeignKey(
+        "customers.Handover", on_delete=models.PROTECT, related_name="+", verbose_name=_("交接")
+    )
+    follow = models.ForeignKey(
+        ContactFollow, on_delete=models.PROTECT, related_name="transfers", verbose_name=_("客户联系关系")
+    )
+    external_userid = models.CharField(_("外部联系人 ID"), max_length=64)
+    from_rm = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("原客户经理")
+    )
+    to_rm = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("接替客户经理")
+    )
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    errcode = models.IntegerField(_("错误码"), null=True, blank=True)
+    errmsg = models.CharField(_("错误信息"), max_length=200, blank=True)
+    conversations = models.PositiveIntegerField(_("随迁会话"), default=0)
+    requested_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    takeover_at = models.DateTimeField(_("接替时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("企业微信客户迁移明细")
+        verbose_name_plural = _("企业微信客户迁移明细")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["handover", "follow"], name="wecom_one_transfer_per_handover")
+        ]
+        indexes = [models.Index(fields=["transfer", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_userid}: {self.status}"

@@ -22,3 +22,21 @@ def wecom_event_handle(self: Task, event_id: int) -> str:
 @shared_task(acks_late=True)
 def wecom_events_sweep() -> int:
     return services.callback_events_sweep()
+
+
+@shared_task(acks_late=True)
+def wecom_transfer_start(handover_id: int) -> str:
+    """After a handover committed: the WeCom transfer's rows, then the first chunks sent. A chunk
+    WeCom refuses is retried by the poll below, with its pause (transfers.transfer_send)."""
+    from rm_portal.wecom import transfers
+
+    transfer = transfers.transfer_start(handover_id=handover_id)
+    transfers.transfer_send(transfer_id=transfer.pk)
+    return str(transfer.state)
+
+
+@shared_task(acks_late=True)
+def wecom_transfers_poll() -> int:
+    from rm_portal.wecom import transfers
+
+    return transfers.transfers_poll()

@@ -46,22 +46,34 @@ def nothing_moved(leaver: User) -> None:
     assert User.objects.get(pk=leaver.pk).is_active
 
 
-def post(client, username: str, to: str):
-    return client.post(f"/api/v1/staff/{username}/handover/", {"to": to}, format="json")
+def preview(client, username: str, to: str, **extra: str):
+    return client.get(f"/api/v1/staff/{username}/handover/preview/", {"to": to, **extra})
+
+
+def post(client, username: str, to: str, token: str | None = None, **extra):
+    """Confirm a handover; without a token, preview first and confirm what it showed."""
+    if token is None:
+        shown = preview(client, username, to)
+        token = shown.json().get("token", "x" * 64) if shown.status_code == 200 else "x" * 64
+    body = {"to": to, "token": token, "confirm": True, **extra}
+    return client.post(f"/api/v1/staff/{username}/handover/", body, format="json")
+
+
+def moved_of(body: dict) -> dict[str, int]:
+    return {kind["key"]: kind["count"] for kind in body["moved"]}
 
 
 def test_lead_hands_over_a_leavers_customers(api, book, lead01, rm01a, rm01b):
     r = post(api(lead01), "rm01a", "rm01b")
-    assert r.status_code == 200, r.content
+    assert r.status_code == 201, r.content
     body = r.json()
     assert body["deactivated"] == "rm01a"
-    assert body["moved"]["customers"] == 5
+    moved = moved_of(body)
+    assert moved["customers"] == 5
     # Every other app's mover ran too, with nothing of theirs to move here.
-    assert set(body["moved"]) >= {"customers", "conversations"}
-    assert all(
-        count == 0 for what, count in body["moved"].items() if what not in ("customers", "opportunities")
-    )
-    assert body["moved"]["opportunities"] == 1
+    assert set(moved) >= {"customers", "conversations"}
+    assert all(count == 0 for what, count in moved.items() if what not in ("customers", "opportunities"))
+    assert moved["opportunities"] == 1
     assert Opportunity.objects.get().assignee == rm01b
     assert Customer.objects.filter(owner=rm01b).count() == 6
     assert Customer.objects.filter(owner=rm01a).count() == 0
@@ -102,7 +114,7 @@ def test_handover_runs_other_apps_movers_in_the_same_transaction(api, book, lead
 
 def test_head_office_may_hand_over_across_branches(api, book, hq_admin, rm02a):
     r = post(api(hq_admin), "rm01a", "rm02a")
-    assert r.status_code == 200
+    assert r.status_code == 201
     assert set(Customer.objects.filter(owner=rm02a).values_list("branch__code", flat=True)) == {"B02"}
 
 

@@ -115,10 +115,13 @@ def test_lead_hands_over_on_the_page(client, world, lead01, rm01a, rm01b):
     client.force_login(lead01)
     page = client.get("/customers/handover/").content.decode()
     assert "rm01a" in page and "rm02a" not in page
-    r = client.post("/customers/handover/", {"leaver": "rm01a", "to": "rm01a"}, follow=True)
+    r = client.get("/customers/handover/preview/", {"leaver": "rm01a", "to": "rm01a"}, follow=True)
     assert "不能交接给本人" in r.content.decode()
-    r = client.post("/customers/handover/", {"leaver": "rm01a", "to": "rm01b"}, follow=True)
-    assert "已交接" in r.content.decode()
+    r = client.get("/customers/handover/preview/", {"leaver": "rm01a", "to": "rm01b"})
+    token = r.context["preview"].token
+    body = {"leaver": "rm01a", "to": "rm01b", "mode": "resigned", "token": token, "confirm": "on"}
+    r = client.post("/customers/handover/confirm/", {**body, "confirm_name": "rm01b"}, follow=True)
+    assert "交接已完成" in r.content.decode()
     assert Customer.objects.filter(owner=rm01b).count() == 3
     client.force_login(rm01b)
     assert client.get("/customers/handover/").status_code == 403

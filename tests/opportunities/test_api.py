@@ -302,8 +302,10 @@ def test_the_handover_endpoint_moves_open_opportunities_to_the_successor(
     opportunity_complete(opportunity=generated["C1"], by=rm01a, outcome="contacted")
     rule(code="c2", condition="td_maturing_days = 30")
     opportunity_rules_run()
-    r = api(lead01).post("/api/v1/staff/rm01a/handover/", {"to": "rm01b"}, format="json")
-    assert r.status_code == 200, r.json()
+    token = api(lead01).get("/api/v1/staff/rm01a/handover/preview/", {"to": "rm01b"}).json()["token"]
+    body = {"to": "rm01b", "token": token, "confirm": True}
+    r = api(lead01).post("/api/v1/staff/rm01a/handover/", body, format="json")
+    assert r.status_code == 201, r.json()
     assert Opportunity.objects.get(customer__cust_no="C2").assignee == rm01b
     assert Opportunity.objects.get(customer__cust_no="C1").assignee == rm01a  # done: the leaver's record
 

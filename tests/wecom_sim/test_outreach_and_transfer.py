@@ -120,3 +120,80 @@ def test_transfer_refuses_bad_parameters(sim):
     ):
         answer = sim.post("/cgi-bin/externalcontact/resigned/transfer_customer", body, access_token=token)
         assert answer["errcode"] == 40058
+
+
+def test_in_job_transfer_has_its_own_records_and_a_customer_may_refuse(sim, receiver):
+    ids = [sim.post("/_sim/add_customer", {"userid": "rm01b"})["external_userid"] for _ in range(2)]
+    assert sim.post("/_sim/transfer_refuse", {"external_userid": [ids[0]]})["transfer_refusals"] == [ids[0]]
+    token = sim.token()
+    body = {"handover_userid": "rm01b", "takeover_userid": "rm01a", "external_userid": ids}
+    answer = sim.post("/cgi-bin/externalcontact/transfer_customer", body, access_token=token)
+    assert [c["errcode"] for c in answer["customer"]] == [0, 0]
+    query = {"handover_userid": "rm01b", "takeover_userid": "rm01a"}
+    # The resigned API knows nothing of an in-job transfer.
+    resigned = sim.post("/cgi-bin/externalcontact/resigned/transfer_result", query, access_token=token)
+    assert resigned["customer"] == []
+    sim.post("/_sim/complete_transfers", {})
+    final = sim.post("/cgi-bin/externalcontact/transfer_result", query, access_token=token)
+    assert {c["external_userid"]: c["status"] for c in final["customer"]} == {ids[0]: 3, ids[1]: 1}
+    event = pushed_event(receiver.requests[-1])
+    assert event.findtext("FailReason") == "customer_refused"
+    assert event.findtext("ExternalUserID") == ids[0]
+    kept = sim.get("/cgi-bin/externalcontact/get", access_token=token, external_userid=ids[0])
+    assert [f["userid"] for f in kept["follow_user"]] == ["rm01b"]
+
+
+def test_transfer_results_page_with_a_cursor(receiver):
+    from tests.wecom_sim.conftest import Client, sim_config
+    from wecom_sim.server import Simulator, serve_in_thread
+
+    simulator = Simulator(sim_config(callback=receiver.url, transfer_page=2))
+    server = serve_in_thread(simulator)
+    try:
+        sim = Client(simulator.config.public_url)
+        ids = [sim.post("/_sim/add_customer", {"userid": "rm01b"})["external_userid"] for _ in range(3)]
+        token = sim.token()
+        body = {"handover_userid": "rm01b", "takeover_userid": "rm01a", "external_userid": ids}
+        sim.post("/cgi-bin/externalcontact/resigned/transfer_customer", body, access_token=token)
+        query = {"handover_userid": "rm01b", "takeover_userid": "rm01a"}
+        first = sim.post("/cgi-bin/externalcontact/resigned/transfer_result", query, access_token=token)
+        assert len(first["customer"]) == 2 and first["next_cursor"]
+        rest = sim.post(
+            "/cgi-bin/externalcontact/resigned/transfer_result",
+            {**query, "cursor": first["next_cursor"]},
+            access_token=token,
+        )
+        assert [c["external_userid"] for c in first["customer"] + rest["customer"]] == ids
+        assert rest["next_cursor"] == ""
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_wecoms_own_inheritance_drops_the_notes_and_remark_and_mark_tag_write_them(sim):
+    external_userid = sim.post("/_sim/add_customer", {"userid": "rm01b"})["external_userid"]
+    token = sim.token()
+    who = {"userid": "rm01b", "external_userid": external_userid}
+    assert (
+        sim.post("/cgi-bin/externalcontact/remark", {**who, "remark": "王女士"}, access_token=token)[
+            "errcode"
+        ]
+        == 0
+    )
+    assert (
+        sim.post("/cgi-bin/externalcontact/mark_tag", {**who, "add_tag": ["et1"]}, access_token=token)[
+            "errcode"
+        ]
+        == 0
+    )
+    body = {"handover_userid": "rm01b", "takeover_userid": "rm01a", "external_userid": [external_userid]}
+    sim.post("/cgi-bin/externalcontact/resigned/transfer_customer", body, access_token=token)
+    sim.post("/_sim/complete_transfers", {})
+    (moved,) = sim.get("/cgi-bin/externalcontact/get", access_token=token, external_userid=external_userid)[
+        "follow_user"
+    ]
+    assert (moved["userid"], moved["remark"], moved["tags"]) == ("rm01a", "", [])
+    # The old member no longer has the contact: writing to it is refused.
+    refused = sim.post("/cgi-bin/externalcontact/remark", {**who, "remark": "x"}, access_token=token)
+    assert refused["errcode"] == 84061
+    assert sim.post("/cgi-bin/externalcontact/mark_tag", {**who}, access_token=token)["errcode"] == 40058

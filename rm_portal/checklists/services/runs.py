@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from rm_portal.checklists.clock import bank_tz, local_moment, local_today
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, Generation, Holiday, RunItem
 from rm_portal.notifications.services import notify
+from rm_portal.org.handover import SAMPLE_SIZE, Preview, preview_of
 from rm_portal.org.models import Role, Staff
 
 Status = ChecklistRun.Status
@@ -310,16 +311,38 @@ def runs_withdraw_for_leaver(leaver: User, successor: User) -> dict[str, int]:
     """Handover mover: a leaver's untouched open runs from today on are withdrawn, so they do not
     count as missed; history stays with the person who did it (evidence is not reassigned), and
     the successor already has runs of their own."""
-    runs = ChecklistRun.objects.filter(
-        assignee=leaver, status=Status.OPEN, date__gte=local_today(), per_branch=False
-    )
-    untouched = runs.exclude(items__done=True)
-    _count, per_model = untouched.delete()
+    _count, per_model = _runs_to_withdraw(leaver).delete()
     # A branch run belongs to the branch: the successor answers for it instead.
-    moved = ChecklistRun.objects.filter(
-        assignee=leaver, per_branch=True, date__gte=local_today(), status__in=[Status.OPEN, Status.REJECTED]
-    ).update(assignee=successor)
+    moved = _branch_runs_to_move(leaver).update(assignee=successor)
     counts = {"checklist_runs_withdrawn": per_model.get("checklists.ChecklistRun", 0)}
     if moved:
         counts["checklist_branch_runs_moved"] = moved
     return counts
+
+
+def _runs_to_withdraw(leaver: User) -> QuerySet[ChecklistRun]:
+    runs = ChecklistRun.objects.filter(
+        assignee=leaver, status=Status.OPEN, date__gte=local_today(), per_branch=False
+    )
+    return runs.exclude(items__done=True)
+
+
+def _branch_runs_to_move(leaver: User) -> QuerySet[ChecklistRun]:
+    return ChecklistRun.objects.filter(
+        assignee=leaver, per_branch=True, date__gte=local_today(), status__in=[Status.OPEN, Status.REJECTED]
+    )
+
+
+def runs_preview_for_leaver(leaver: User, successor: User) -> dict[str, Preview]:
+    """What `runs_withdraw_for_leaver` would do: the untouched runs it withdraws, the branch runs
+    it hands on (that key only when there is one, as the mover answers)."""
+    previews = {}
+    for key, runs in (
+        ("checklist_runs_withdrawn", _runs_to_withdraw(leaver)),
+        ("checklist_branch_runs_moved", _branch_runs_to_move(leaver)),
+    ):
+        rows = list(runs.order_by("date", "pk").values_list("pk", "name", "date"))
+        if rows or key == "checklist_runs_withdrawn":
+            names = [f"{name} {day:%m-%d}" for _pk, name, day in rows[:SAMPLE_SIZE]]
+            previews[key] = preview_of([pk for pk, _n, _d in rows], names)
+    return previews

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from rm_portal.customers.services import timeline_record
 from rm_portal.customers.services.portraits import portrait_access_record
 from rm_portal.notifications.services import notify
 from rm_portal.opportunities.models import Opportunity
+from rm_portal.org.handover import SAMPLE_SIZE, Preview, preview_of
 from rm_portal.org.models import Role, Staff
 
 # One hundred million yuan: larger than any single deal a retail branch books; above it is a typo
@@ -156,10 +157,23 @@ def opportunities_overdue_sweep(*, now: datetime | None = None) -> int:
     return claimed
 
 
+def _open_of(leaver: User) -> QuerySet[Opportunity]:
+    return Opportunity.objects.filter(assignee=leaver, status=Opportunity.Status.OPEN)
+
+
 def opportunities_move(leaver: User, successor: User) -> dict[str, int]:
     """Handover mover: the leaver's OPEN opportunities go to the successor; done ones stay
     with the leaver, because they are the leaver's record of work."""
-    moved = Opportunity.objects.filter(assignee=leaver, status=Opportunity.Status.OPEN).update(
-        assignee=successor
-    )
+    moved = _open_of(leaver).update(assignee=successor)
     return {"opportunities": moved}
+
+
+def opportunities_preview(leaver: User, successor: User) -> dict[str, Preview]:
+    """What `opportunities_move` would move: the open ones, soonest due first in the sample."""
+    rows = list(_open_of(leaver).order_by("due_at", "pk").values_list("pk", "customer__name", "rule__name"))
+    return {
+        "opportunities": preview_of(
+            [pk for pk, _c, _r in rows],
+            [f"{customer} · {rule}" for _pk, customer, rule in rows[:SAMPLE_SIZE]],
+        )
+    }
