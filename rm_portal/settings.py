@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "rm_portal.customers",
     "rm_portal.opportunities",
     "rm_portal.checklists",
+    "rm_portal.matching",
     "materials",
     "compliance",
     "rm_portal.wecom",

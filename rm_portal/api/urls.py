@@ -23,4 +23,5 @@ urlpatterns = [
     path("compliance/", include("compliance.api_urls")),
     path("", include("rm_portal.customers.api_urls")),
     path("", include("rm_portal.opportunities.api_urls")),
+    path("", include("rm_portal.matching.api_urls")),
 ]

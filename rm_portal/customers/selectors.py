@@ -25,7 +25,8 @@ from rm_portal.customers.models import (
     TagDefinition,
     TimelineEvent,
 )
-from rm_portal.org.access import scope
+from rm_portal.customers.phones import TAIL
+from rm_portal.org.access import actionable, scope
 from rm_portal.org.models import Role, Staff
 
 ORDERINGS = ("cust_no", "-cust_no", "name", "-name", "aum", "-aum")
@@ -48,7 +49,7 @@ def customer_list(
         raise Invalid(fields={"ordering": _("排序只能是 %(o)s") % {"o": ", ".join(ORDERINGS)}})
     qs = scope(user, Customer.objects.select_related("branch", "owner__staff").prefetch_related(_with_tags()))
     if q:
-        qs = qs.filter(Q(cust_no__icontains=q) | Q(name__icontains=q))
+        qs = qs.filter(customer_search(q))
     for code in tags:
         qs = qs.filter(pk__in=CustomerTag.objects.filter(tag__code=code).values("customer_id"))
     if segment:
@@ -64,10 +65,26 @@ def customer_list(
     return qs.order_by(ordering, "pk")
 
 
+def customer_search(q: str) -> Q:
+    """Name or cust_no containing `q` (Django escapes `%` and `_`: they match literally), or, for
+    exactly 4 digits, the phone's last 4 through the indexed `phone_tail` (never a LIKE scan)."""
+    found = Q(cust_no__icontains=q) | Q(name__icontains=q)
+    if len(q) == TAIL and q.isascii() and q.isdigit():
+        found |= Q(phone_tail=q)
+    return found
+
+
 def customer_for(user: User, cust_no: str) -> Customer:
     """The customer the user may see, or 404 (the same for a missing one and another's)."""
     return get_object_or_404(
         scope(user, Customer.objects.select_related("branch", "owner__staff")), cust_no=cust_no
+    )
+
+
+def customer_to_work_for(user: User, cust_no: str) -> Customer:
+    """A customer the user may act for as the doer (call): their own; anyone else's is a 404."""
+    return get_object_or_404(
+        actionable(user, Customer.objects.select_related("branch", "owner__staff")), cust_no=cust_no
     )
 
 

@@ -8,5 +8,8 @@ urlpatterns = [
     path("", views.customer_list, name="list"),
     path("import/", views.customer_import, name="import"),
     path("handover/", views.handover, name="handover"),
+    path("pick/", views.customer_pick, name="pick"),
     path("<str:cust_no>/", views.customer_detail, name="detail"),
+    path("<str:cust_no>/call/", views.customer_call_page, name="call"),
+    path("<str:cust_no>/notes/", views.customer_note, name="note"),
 ]

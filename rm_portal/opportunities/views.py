@@ -13,6 +13,8 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
+from rm_portal.matching.selectors import recommendations_for
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.opportunities.services.execution import (
@@ -118,6 +121,11 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "can_review": request.user.staff.role == Role.BRANCH_LEAD
         and opportunity.status == Opportunity.Status.DONE,
         "outcomes": Opportunity.Outcome.choices,
+        # The same list as the portrait's (DESIGN §8); "send" only for the one who works it.
+        "recommendations": recommendations_for(request.user, opportunity.customer),
+        "rec_customer": opportunity.customer.cust_no
+        if can_complete and request.user.staff.role == Role.RM
+        else "",
     }
     return render(request, "opportunities/detail.html", context)
 
@@ -126,10 +134,11 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @staff_page(Role.RM, Role.BRANCH_LEAD)
 def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_to_work_for(request.user, pk)
+    back = _portrait_back(request.POST.get("next", ""))
     form = CompleteForm(request.POST)
     if not form.is_valid():
         show_error(request, _refusal(form))
-        return redirect("opportunities:detail", pk=pk)
+        return redirect(back or reverse("opportunities:detail", args=[pk]))
     try:
         opportunity_complete(
             opportunity=opportunity,
@@ -140,9 +149,16 @@ def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         show_error(request, error)
-        return redirect("opportunities:detail", pk=pk)
+        return redirect(back or reverse("opportunities:detail", args=[pk]))
     messages.success(request, _("已记录结果"))
-    return redirect("opportunities:inbox")
+    return redirect(back or reverse("opportunities:inbox"))
+
+
+def _portrait_back(path: str) -> str:
+    """Completed in place on a customer's portrait: back to that portrait (only a local one)."""
+    if path.startswith("/customers/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+        return path
+    return ""
 
 
 class TelRedirect(HttpResponseRedirect):
