@@ -17,7 +17,7 @@ from rm_portal.customers.models import HoldingType, TagDefinition
 from rm_portal.customers.selectors import customer_for
 from rm_portal.matching import selectors
 from rm_portal.matching.models import SignalKind
-from rm_portal.matching.serializers import FiguresOut, RecommendationOut, SignalOut
+from rm_portal.matching.serializers import RecommendationFiguresOut, RecommendationOut, SignalOut
 from rm_portal.matching.services import MAX_DAYS, MAX_WEIGHT, recommendations_shown, signal_save
 from rm_portal.org.models import Role
 
@@ -74,9 +74,9 @@ class RecommendationFiguresApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("since", str, description="起始日期 YYYY-MM-DD（默认 30 天前）")],
-        responses=FiguresOut(many=True),
+        responses=RecommendationFiguresOut(many=True),
     )
     def get(self, request: AuthedRequest) -> Response:
         params = query(FiguresQuery, request.query_params)
         rows = selectors.recommendation_figures(user=request.user, since=params.get("since"))
-        return Response(FiguresOut(cast(Any, rows), many=True).data)
+        return Response(RecommendationFiguresOut(cast(Any, rows), many=True).data)

@@ -37,7 +37,7 @@ class SignalOut(serializers.ModelSerializer[Signal]):
         ]
 
 
-class FiguresOut(serializers.Serializer[Figures]):
+class RecommendationFiguresOut(serializers.Serializer[Figures]):
     material = serializers.IntegerField(source="material_id")
     name = serializers.CharField(source="material__title")
     kind = serializers.CharField(source="material__kind")
