@@ -82,7 +82,14 @@ def shelf(signals, hq_admin):
         "r5": material(Kind.PRODUCT, "纳指QDII", by=by, risk_level="R5", marketing_category="fund"),
         "fund2": material(Kind.PRODUCT, "稳健债基", by=by, risk_level="R2", marketing_category="fund"),
         "unrated": material(Kind.PRODUCT, "无评级产品", by=by, risk_level="", marketing_category="wealth"),
-        "script": material(Kind.SCRIPT, "定期存款到期提醒", by=by, tags=["存款"], category="存款"),
+        "script": material(
+            Kind.SCRIPT,
+            "定期存款到期提醒",
+            by=by,
+            tags=["存款"],
+            category="存款",
+            body="{customer_name}您好，您的定期存款即将到期。",
+        ),
         "news": material(Kind.NEWS, "存款利率公告", by=by, tags=["存款"]),
         "draft": material(
             Kind.SCRIPT, "草稿话术", by=by, tags=["存款"], publish_from=timezone.now() + timedelta(days=3)
