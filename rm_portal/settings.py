@@ -374,6 +374,10 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChecklistScopeEnum": "rm_portal.checklists.models.ChecklistTemplate.Scope",
         "ChecklistRunStatusEnum": "rm_portal.checklists.models.ChecklistRun.Status",
+        "HoldingTypeEnum": "rm_portal.customers.models.HoldingType",
+        "KindEnum": "materials.models.Kind",
+        "MatchingSignalKindEnum": "rm_portal.matching.models.SignalKind",
+        "RecommendationKindEnum": "rm_portal.matching.models.RecommendationKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

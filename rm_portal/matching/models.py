@@ -12,6 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from rm_portal.customers.models import Customer, HoldingType, TagDefinition
 
 
+class RecommendationKind(models.TextChoices):
+    PRODUCT = "product", _("产品")
+    SCRIPT = "script", _("话术")
+    MATERIAL = "material", _("资料")  # news and posters
+
+
 class SignalKind(models.TextChoices):
     MATURITY = "maturity", _("产品临近到期")
     IDLE_BALANCE = "idle_balance", _("活期余额闲置")

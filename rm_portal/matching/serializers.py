@@ -5,12 +5,12 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from rm_portal.customers.models import TagDefinition
-from rm_portal.matching.models import Signal
+from rm_portal.matching.models import RecommendationKind, Signal
 from rm_portal.matching.selectors import Figures, Recommendation
 
 
 class RecommendationOut(serializers.Serializer[Recommendation]):
-    kind = serializers.ChoiceField(choices=["product", "script", "material"])
+    kind = serializers.ChoiceField(choices=RecommendationKind.choices)
     id = serializers.IntegerField()
     name = serializers.CharField()
     reasons = serializers.ListField(child=serializers.CharField())
