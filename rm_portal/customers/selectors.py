@@ -66,12 +66,13 @@ def customer_list(
 
 
 def customer_search(q: str) -> Q:
-    """Name or cust_no containing `q` (Django escapes `%` and `_`: they match literally), or, for
-    exactly 4 digits, the phone's last 4 through the indexed `phone_tail` (never a LIKE scan)."""
-    found = Q(cust_no__icontains=q) | Q(name__icontains=q)
+    """Exactly 4 digits is the phone's last 4 (the indexed `phone_tail`) or a whole cust_no: two
+    index lookups, never a scan (a substring match OR-ed in would scan every row, and no name is
+    4 digits). Anything else: name or cust_no containing `q` (Django escapes `%` and `_`, so they
+    match literally)."""
     if len(q) == TAIL and q.isascii() and q.isdigit():
-        found |= Q(phone_tail=q)
-    return found
+        return Q(phone_tail=q) | Q(cust_no=q)
+    return Q(cust_no__icontains=q) | Q(name__icontains=q)
 
 
 def customer_for(user: User, cust_no: str) -> Customer:
