@@ -23,6 +23,7 @@ from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
 from rm_portal.matching.selectors import recommendations_for
+from rm_portal.matching.services import recommendations_shown
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.opportunities.services.execution import (
@@ -108,6 +109,8 @@ def inbox(request: AuthedHttpRequest) -> HttpResponse:
 def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_for(request.user, pk)
     can_complete = selectors.opportunity_workable(request.user, opportunity)
+    recommended = recommendations_for(request.user, opportunity.customer)
+    recommendations_shown(customer=opportunity.customer, items=recommended)
     context = {
         "o": opportunity,
         # Masked for everyone: the full number is never in a page. The one who must call gets a
@@ -122,7 +125,7 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         and opportunity.status == Opportunity.Status.DONE,
         "outcomes": Opportunity.Outcome.choices,
         # The same list as the portrait's (DESIGN §8); "send" only for the one who works it.
-        "recommendations": recommendations_for(request.user, opportunity.customer),
+        "recommendations": recommended,
         "rec_customer": opportunity.customer.cust_no
         if can_complete and request.user.staff.role == Role.RM
         else "",

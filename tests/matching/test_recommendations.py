@@ -194,3 +194,28 @@ def test_holding_unrelated_types_do_not_leak(wang, rm01a):
     Holding.objects.filter(customer=wang, type=HoldingType.TIME_DEPOSIT).delete()
     names_now = names(recommendations_for(rm01a, wang))
     assert "定期存款到期提醒" not in names_now  # no deposit maturing: the 存款 word has no signal
+
+
+def test_the_opportunity_page_shows_the_same_list(wang, rm01a, lead01):
+    from django.test import Client
+
+    from rm_portal.opportunities.models import Opportunity
+    from tests.customers.factories import indicators
+    from tests.opportunities.factories import rule
+
+    indicators()
+    o = Opportunity.objects.create(
+        rule=rule(), customer=wang, assignee=rm01a, branch=wang.branch, due_at=timezone.now()
+    )
+    expected = names(recommendations_for(rm01a, wang))
+    client = Client()
+    client.force_login(rm01a)
+    html = client.get(f"/opportunities/{o.pk}/").content.decode()
+    block = html.split('data-testid="recommendations"')[1].split("</section>")[0]
+    assert [n for n in expected if n in block] == expected
+    assert f"?customer={wang.cust_no}" in block  # the assignee may send from here
+    assert Shown.objects.filter(customer=wang).count() == len(expected)
+    lead = Client()
+    lead.force_login(lead01)
+    block = lead.get(f"/opportunities/{o.pk}/").content.decode().split('data-testid="recommendations"')[1]
+    assert "?customer=" not in block.split("</section>")[0]
