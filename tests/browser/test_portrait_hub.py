@@ -64,6 +64,7 @@ def test_the_picker_finds_a_customer_by_the_last_four_digits(phone, wang, rm01a,
     login(phone, "rm01a", password)
     phone.wait_for_url(f"{phone.base}/")
     phone.goto(f"{phone.base}/materials/{script_pk()}/")
+    expect(phone.get_by_test_id("picker-fallback")).to_be_hidden()  # the script took over
     phone.fill("[data-testid=picker-q]", "1234")
     choice = phone.locator(".picker__choice").first
     expect(choice).to_contain_text("王大明")
@@ -71,6 +72,22 @@ def test_the_picker_finds_a_customer_by_the_last_four_digits(phone, wang, rm01a,
     expect(phone.locator("[data-picker-input]")).to_have_value("W1")
     fits(phone)
     phone.shot("picker-tail")
+
+
+def test_without_javascript_the_picker_is_a_search_page(browser, live_server, wang, rm01a, password):
+    from tests.browser.conftest import PHONE
+
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    page.base = live_server.url
+    login(page, "rm01a", password)
+    page.goto(f"{page.base}/materials/{script_pk()}/")
+    page.click("[data-testid=picker-fallback]")
+    page.fill("[data-testid=pick-q]", "1234")
+    page.click("[data-testid=pick-form] button")
+    page.click("[data-testid=pick-results] a")
+    assert page.input_value("[data-picker-input]") == "W1"
+    context.close()
 
 
 def script_pk() -> int:
