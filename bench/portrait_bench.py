@@ -60,9 +60,9 @@ def insert_customers(start: int, stop: int, branch_id: int, owner_id: int | None
                     INSERT INTO customers_customer (cust_no, name, phone, phone_tail, id_number, branch_id,
                         owner_id, risk_rating, consents, aum, wechat_external_id, created_at, updated_at)
                     SELECT 'T' || lpad(g::text, 9, '0'), '客户' || g, p, right(p, 4), '', %s, %s,
-                        'C' || (1 + g % 5), '{"wealth": true, "fund": true}'::jsonb, (g % 997) * 1000,
+                        'C' || (1 + g %% 5), '{"wealth": true, "fund": true}'::jsonb, (g %% 997) * 1000,
                         '', now(), now()
-                    FROM (SELECT g, '13' || lpad(((g::bigint * 7919) % 1000000000)::text, 9, '0') AS p
+                    FROM (SELECT g, '13' || lpad(((g::bigint * 7919) %% 1000000000)::text, 9, '0') AS p
                           FROM generate_series(%s, %s) AS g) AS s
                     """,
                     [branch_id, owner_id, low, high],
