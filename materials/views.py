@@ -177,7 +177,15 @@ def material_list_page(request: AuthedHttpRequest) -> HttpResponse:
     return render(
         request,
         "materials/list.html",
-        {"items": items, "kind": kind, "q": q, "kinds": Kind.choices, "now": timezone.now()},
+        {
+            "items": items,
+            "kind": kind,
+            "q": q,
+            "kinds": Kind.choices,
+            "now": timezone.now(),
+            # Chosen on a portrait ("send to this customer"): carried to the share form, pre-filled.
+            "for_customer": request.GET.get("customer", "").strip()[:32],
+        },
     )
 
 
@@ -190,7 +198,8 @@ def material_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "preview": fill(material.body, values_for(staff=staff, customer=None)),
         "can_share": staff.role == Role.RM,
         "shared": None,
-        "customer": "",
+        # Pre-filled from a portrait or the picker (?customer=); the share still checks the scope.
+        "customer": request.GET.get("customer", "").strip()[:32],
     }
     if request.method == "POST" and staff.role == Role.RM:
         cust_no = request.POST.get("customer", "").strip()[:32]

@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "rm_portal.customers",
     "rm_portal.opportunities",
     "rm_portal.checklists",
+    "rm_portal.matching",
     "materials",
     "compliance",
     "rm_portal.wecom",
@@ -388,6 +389,9 @@ SPECTACULAR_SETTINGS = {
         "ContactSourceEnum": "rm_portal.wecom.models.ContactFollow.Source",
         "ContactBindMethodEnum": "rm_portal.wecom.models.ContactFollow.BindMethod",
         "DetectorKindEnum": "compliance.models.DetectorKind",
+        "HoldingTypeEnum": "rm_portal.customers.models.HoldingType",
+        "MatchingSignalKindEnum": "rm_portal.matching.models.SignalKind",
+        "RecommendationKindEnum": "rm_portal.matching.models.RecommendationKind",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -28,6 +28,7 @@ urlpatterns = [
     path("wecom/", include("rm_portal.wecom.urls")),  # WeCom's callback: signed, no login
     path("customers/", include("rm_portal.customers.urls")),
     path("opportunities/", include("rm_portal.opportunities.urls")),
+    path("matching/", include("rm_portal.matching.urls")),
     path("", include("rm_portal.web.urls")),
 ]
 

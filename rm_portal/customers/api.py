@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from rm_portal.api.fields import BankDateField
 from rm_portal.api.inputs import query, validated
 from rm_portal.api.pagination import Pagination
-from rm_portal.api.permissions import IsHeadOffice, read_all_write, roles
+from rm_portal.api.permissions import IsHeadOffice, IsRM, read_all_write, roles
 from rm_portal.core.errors import TooLarge
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.core.serializers import JobAcceptedOut
@@ -29,10 +29,16 @@ from rm_portal.customers.serializers import (
     PortraitOut,
     SegmentOut,
     TagOut,
+    TimelineOut,
 )
 from rm_portal.customers.services.handover import handover_confirm, handover_preview
 from rm_portal.customers.services.imports import customers_import_upload, max_import_bytes
-from rm_portal.customers.services.portraits import portrait_access_record
+from rm_portal.customers.services.portraits import (
+    NOTE_MAX_CHARS,
+    customer_call,
+    customer_note_add,
+    portrait_access_record,
+)
 from rm_portal.customers.services.tags import segment_create, tag_create
 from rm_portal.org.models import Role
 
@@ -61,7 +67,7 @@ class CustomerListApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, description="客户号或姓名的一部分（最多 100 字）"),
+            OpenApiParameter("q", str, description="客户号或姓名的一部分，或手机号后 4 位（最多 100 字）"),
             OpenApiParameter("tag", str, many=True, description="标签代码；多个标签须同时具有（最多 20 个）"),
             OpenApiParameter("segment", str, description="客群代码"),
             OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS)),
@@ -102,6 +108,40 @@ class CustomerRevealApi(APIView):
         customer = selectors.customer_for(request.user, cust_no)
         portrait_access_record(user=request.user, customer=customer, action=PortraitAccess.Action.REVEAL)
         return Response(IdentityOut(customer).data)
+
+
+class CallOut(serializers.Serializer[dict[str, str]]):
+    tel = serializers.CharField(help_text="tel: URL to dial now; not kept by the page")
+
+
+class CustomerCallApi(APIView):
+    """The owner's logged reveal for a call: answers the `tel:` URL once, never the page."""
+
+    permission_classes = [IsRM]
+
+    @extend_schema(request=None, responses=CallOut)
+    def post(self, request: AuthedRequest, cust_no: str) -> Response:
+        customer = selectors.customer_to_work_for(request.user, cust_no)
+        response = Response(CallOut({"tel": customer_call(customer=customer, by=request.user)}).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class CustomerNoteApi(APIView):
+    permission_classes = [roles(Role.RM, Role.BRANCH_LEAD)]
+
+    @extend_schema_serializer(component_name="CustomerNoteInput")
+    class Input(serializers.Serializer[dict[str, Any]]):
+        # The service's own limit decides (one message for the page and the API); this only
+        # stops a body far past it before it is read into a string.
+        text = serializers.CharField(max_length=NOTE_MAX_CHARS * 2, trim_whitespace=False, allow_blank=True)
+
+    @extend_schema(request=Input, responses={201: TimelineOut})
+    def post(self, request: AuthedRequest, cust_no: str) -> Response:
+        data = validated(self.Input, request.data)
+        customer = selectors.customer_for(request.user, cust_no)
+        event = customer_note_add(customer=customer, by=request.user, text=data["text"])
+        return Response(TimelineOut(event).data, status=status.HTTP_201_CREATED)
 
 
 class CustomerImportApi(APIView):

@@ -7,10 +7,13 @@ timeline through `customers.services.timeline_record`.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from rm_portal.customers.phones import phone_tail_of
 from rm_portal.org.models import Branch
 
 
@@ -26,6 +29,9 @@ class Customer(models.Model):
     cust_no = models.CharField(_("客户号"), max_length=32, unique=True)
     name = models.CharField(_("姓名"), max_length=64)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    # The last 4 digits, kept by every writer (`phone_tail_of`: save(), the import, the seed) so the
+    # picker's "last 4 digits" search is an index lookup, not a LIKE '%1234' scan of every phone.
+    phone_tail = models.CharField(max_length=4, blank=True, db_index=True, editable=False)
     id_number = models.CharField(_("证件号"), max_length=32, blank=True)
     birthday = models.DateField(_("生日"), null=True, blank=True)
     branch = models.ForeignKey(
@@ -57,6 +63,13 @@ class Customer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cust_no} {self.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.phone_tail = phone_tail_of(self.phone)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "phone" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "phone_tail"}
+        super().save(*args, **kwargs)
 
 
 class TimelineEvent(models.Model):

@@ -26,7 +26,8 @@ from rm_portal.customers.models import (
     TagDefinition,
     TimelineEvent,
 )
-from rm_portal.org.access import scope
+from rm_portal.customers.phones import TAIL
+from rm_portal.org.access import actionable, scope
 from rm_portal.org.models import Role, Staff
 
 ORDERINGS = ("cust_no", "-cust_no", "name", "-name", "aum", "-aum")
@@ -49,7 +50,7 @@ def customer_list(
         raise Invalid(fields={"ordering": _("排序只能是 %(o)s") % {"o": ", ".join(ORDERINGS)}})
     qs = scope(user, Customer.objects.select_related("branch", "owner__staff").prefetch_related(_with_tags()))
     if q:
-        qs = qs.filter(Q(cust_no__icontains=q) | Q(name__icontains=q))
+        qs = qs.filter(customer_search(q))
     for code in tags:
         qs = qs.filter(pk__in=CustomerTag.objects.filter(tag__code=code).values("customer_id"))
     if segment:
@@ -65,10 +66,27 @@ def customer_list(
     return qs.order_by(ordering, "pk")
 
 
+def customer_search(q: str) -> Q:
+    """Exactly 4 digits is the phone's last 4 (the indexed `phone_tail`) or a whole cust_no: two
+    index lookups, never a scan (a substring match OR-ed in would scan every row, and no name is
+    4 digits). Anything else: name or cust_no containing `q` (Django escapes `%` and `_`, so they
+    match literally)."""
+    if len(q) == TAIL and q.isascii() and q.isdigit():
+        return Q(phone_tail=q) | Q(cust_no=q)
+    return Q(cust_no__icontains=q) | Q(name__icontains=q)
+
+
 def customer_for(user: User, cust_no: str) -> Customer:
     """The customer the user may see, or 404 (the same for a missing one and another's)."""
     return get_object_or_404(
         scope(user, Customer.objects.select_related("branch", "owner__staff")), cust_no=cust_no
+    )
+
+
+def customer_to_work_for(user: User, cust_no: str) -> Customer:
+    """A customer the user may act for as the doer (call): their own; anyone else's is a 404."""
+    return get_object_or_404(
+        actionable(user, Customer.objects.select_related("branch", "owner__staff")), cust_no=cust_no
     )
 
 

@@ -11,5 +11,8 @@ urlpatterns = [
     path("handover/preview/", views.handover_preview_page, name="handover-preview"),
     path("handover/confirm/", views.handover_confirm_page, name="handover-confirm"),
     path("handover/<int:pk>/", views.handover_record, name="handover-record"),
+    path("pick/", views.customer_pick, name="pick"),
     path("<str:cust_no>/", views.customer_detail, name="detail"),
+    path("<str:cust_no>/call/", views.customer_call_page, name="call"),
+    path("<str:cust_no>/notes/", views.customer_note, name="note"),
 ]

@@ -5,26 +5,40 @@ They call the same selectors and services as the API; only the rendering differs
 from __future__ import annotations
 
 from decimal import Decimal
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
+from materials.models import MarketingCategory
 from rm_portal.core.errors import Conflict, DomainError
 from rm_portal.core.models import Job
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers import selectors
 from rm_portal.customers.forms import HandoverConfirmForm
 from rm_portal.customers.masking import mask_id_number, mask_phone
-from rm_portal.customers.models import Handover, Holding, HoldingType
+from rm_portal.customers.models import Customer, Handover, Holding, HoldingType
 from rm_portal.customers.services.handover import handover_confirm, handover_kinds, handover_preview
 from rm_portal.customers.services.imports import JOB_KIND, customers_import_upload
-from rm_portal.customers.services.portraits import portrait_access_record
+from rm_portal.customers.services.portraits import (
+    NOTE_MAX_CHARS,
+    customer_call,
+    customer_note_add,
+    portrait_access_record,
+)
+from rm_portal.matching.selectors import recommendations_for
+from rm_portal.matching.services import recommendations_shown
+from rm_portal.opportunities.models import Opportunity
+from rm_portal.opportunities.selectors import opportunity_list
+from rm_portal.org.access import actionable
 from rm_portal.org.handover import followups
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
@@ -32,6 +46,8 @@ from rm_portal.web.errors import show_error
 from rm_portal.wecom.selectors import contacts_of_customer
 
 PAGE_SIZE = 30
+PICK_LIMIT = 20
+OPEN_LIMIT = 10  # the open opportunities shown on a portrait; the inbox has the rest
 COLORS: dict[str, str] = {
     HoldingType.DEMAND: "#60a5fa",
     HoldingType.TIME_DEPOSIT: "#b4232a",
@@ -112,12 +128,36 @@ def holdings_chart(holdings: list[Holding]) -> dict[str, object]:
     return {"parts": parts, "total": total}
 
 
+def _consents(customer: Customer) -> list[dict[str, object]]:
+    given = customer.consents if isinstance(customer.consents, dict) else {}
+    return [
+        {"code": code, "label": label, "given": given.get(code) is True}
+        for code, label in MarketingCategory.choices
+    ]
+
+
 @staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
 def customer_detail(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
+    """The hub: call, send, the open opportunities, a note, consent, and what to offer (§8)."""
     customer = selectors.customer_for(request.user, cust_no)
     portrait_access_record(user=request.user, customer=customer)
     portrait = selectors.portrait_of(customer=customer)
     holdings = [{"holding": h, "days": selectors.days_until(h.maturity_date)} for h in portrait.holdings]
+    recommended = recommendations_for(request.user, customer, holdings=portrait.holdings, tags=portrait.tags)
+    recommendations_shown(customer=customer, items=recommended)
+    is_owner = customer.owner_id == request.user.pk
+    opportunities = list(
+        opportunity_list(user=request.user, status="open").filter(customer=customer)[:OPEN_LIMIT]
+    )
+    workable = (
+        set(
+            actionable(
+                request.user, Opportunity.objects.filter(pk__in=[o.pk for o in opportunities])
+            ).values_list("pk", flat=True)
+        )
+        if opportunities
+        else set()
+    )
     context = {
         "customer": customer,
         "portrait": portrait,
@@ -127,8 +167,94 @@ def customer_detail(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
         "chart": holdings_chart(portrait.holdings),
         "groups": selectors.indicator_groups(portrait.indicators),
         "wecom_contacts": contacts_of_customer(user=request.user, customer=customer),
+        "call_token": call_token(request.user, customer) if is_owner and customer.phone.strip() else "",
+        "can_send": request.user.staff.role == Role.RM and is_owner,
+        "can_note": request.user.staff.role in (Role.RM, Role.BRANCH_LEAD),
+        "note_max": NOTE_MAX_CHARS,
+        "consents": _consents(customer),
+        "recommendations": recommended,
+        "opportunities": [{"o": o, "workable": o.pk in workable} for o in opportunities],
+        "outcomes": Opportunity.Outcome.choices,
     }
     return render(request, "customers/detail.html", context)
+
+
+class TelRedirect(HttpResponseRedirect):
+    """A redirect to the phone's dialler (Django's redirect allows only http, https and ftp)."""
+
+    allowed_schemes = ["tel"]
+
+
+# As on the opportunity page: the call button is a plain link (a form posting to a redirect to tel:
+# is stopped by the CSP's form-action 'self'), signed for this person and customer, short-lived.
+CALL_SALT = "customers.call"
+CALL_TOKEN_MAX_AGE = 15 * 60
+
+
+def call_token(user: User, customer: Customer) -> str:
+    return signing.TimestampSigner(salt=CALL_SALT).sign(f"{user.pk}:{customer.pk}")
+
+
+def _call_token_valid(token: str, user: User, customer: Customer) -> bool:
+    try:
+        value = signing.TimestampSigner(salt=CALL_SALT).unsign(token, max_age=CALL_TOKEN_MAX_AGE)
+    except signing.BadSignature:  # SignatureExpired is one
+        return False
+    return value == f"{user.pk}:{customer.pk}"
+
+
+@require_GET
+@staff_page(Role.RM)
+def customer_call_page(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
+    """Click-to-call from the portrait: the owner reveals the number (logged) and dials it."""
+    customer = selectors.customer_to_work_for(request.user, cust_no)
+    if not _call_token_valid(request.GET.get("t", ""), request.user, customer):
+        messages.error(request, _("拨号链接已过期，请再点一次“拨打电话”"))
+        return redirect("customers:detail", cust_no=cust_no)
+    try:
+        tel = customer_call(customer=customer, by=request.user)
+    except DomainError as error:
+        show_error(request, error)
+        return redirect("customers:detail", cust_no=cust_no)
+    response = TelRedirect(tel)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+@staff_page(Role.RM, Role.BRANCH_LEAD)
+def customer_note(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
+    customer = selectors.customer_for(request.user, cust_no)
+    try:
+        customer_note_add(customer=customer, by=request.user, text=request.POST.get("text", ""))
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, _("跟进记录已保存"))
+    return redirect(reverse("customers:detail", args=[cust_no]) + "#timeline")
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD, Role.HEAD_OFFICE)
+def customer_pick(request: AuthedHttpRequest) -> HttpResponse:
+    """The picker without JavaScript: search, then each customer links back to `next` with
+    `customer=<cust_no>` added. `next` must be a path of this site."""
+    q = request.GET.get("q", "").strip()[:100]
+    back = request.GET.get("next", "")
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts=None):
+        back = reverse("materials:list")
+    rows = []
+    if q:
+        for c in selectors.customer_list(user=request.user, q=q)[:PICK_LIMIT]:
+            parts = urlsplit(back)
+            query = [(k, v) for k, v in parse_qsl(parts.query) if k != "customer"] + [("customer", c.cust_no)]
+            rows.append(
+                {
+                    "customer": c,
+                    "phone": mask_phone(c.phone),
+                    "url": urlunsplit(("", "", parts.path, urlencode(query), "")),
+                }
+            )
+    return render(request, "customers/pick.html", {"q": q, "next": back, "rows": rows})
 
 
 @staff_page(Role.HEAD_OFFICE)

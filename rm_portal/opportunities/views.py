@@ -13,6 +13,8 @@ from django.core import signing
 from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -20,6 +22,8 @@ from django.views.decorators.http import require_GET, require_POST
 from rm_portal.core.errors import DomainError, Invalid
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
+from rm_portal.matching.selectors import recommendations_for
+from rm_portal.matching.services import recommendations_shown
 from rm_portal.opportunities import selectors
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.opportunities.services.execution import (
@@ -105,6 +109,8 @@ def inbox(request: AuthedHttpRequest) -> HttpResponse:
 def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_for(request.user, pk)
     can_complete = selectors.opportunity_workable(request.user, opportunity)
+    recommended = recommendations_for(request.user, opportunity.customer)
+    recommendations_shown(customer=opportunity.customer, items=recommended)
     context = {
         "o": opportunity,
         # Masked for everyone: the full number is never in a page. The one who must call gets a
@@ -118,6 +124,11 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "can_review": request.user.staff.role == Role.BRANCH_LEAD
         and opportunity.status == Opportunity.Status.DONE,
         "outcomes": Opportunity.Outcome.choices,
+        # The same list as the portrait's (DESIGN §8); "send" only for the one who works it.
+        "recommendations": recommended,
+        "rec_customer": opportunity.customer.cust_no
+        if can_complete and request.user.staff.role == Role.RM
+        else "",
     }
     return render(request, "opportunities/detail.html", context)
 
@@ -126,10 +137,11 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @staff_page(Role.RM, Role.BRANCH_LEAD)
 def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     opportunity = selectors.opportunity_to_work_for(request.user, pk)
+    back = _portrait_back(request.POST.get("next", ""))
     form = CompleteForm(request.POST)
     if not form.is_valid():
         show_error(request, _refusal(form))
-        return redirect("opportunities:detail", pk=pk)
+        return redirect(back or reverse("opportunities:detail", args=[pk]))
     try:
         opportunity_complete(
             opportunity=opportunity,
@@ -140,9 +152,16 @@ def complete(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as error:
         show_error(request, error)
-        return redirect("opportunities:detail", pk=pk)
+        return redirect(back or reverse("opportunities:detail", args=[pk]))
     messages.success(request, _("已记录结果"))
-    return redirect("opportunities:inbox")
+    return redirect(back or reverse("opportunities:inbox"))
+
+
+def _portrait_back(path: str) -> str:
+    """Completed in place on a customer's portrait: back to that portrait (only a local one)."""
+    if path.startswith("/customers/") and url_has_allowed_host_and_scheme(path, allowed_hosts=None):
+        return path
+    return ""
 
 
 class TelRedirect(HttpResponseRedirect):

@@ -23,6 +23,7 @@ from rm_portal.customers.models import (
     TagDefinition,
     TimelineEvent,
 )
+from rm_portal.customers.phones import phone_tail_of
 from rm_portal.customers.seed.indicators import indicator_catalogue
 from rm_portal.customers.seed.people import _customer, _values
 from rm_portal.customers.seed.tags import SEGMENTS, TAGS
@@ -95,6 +96,7 @@ def seed(*, password: str, log: Callable[[str], object], small: bool = False) ->
                     cust_no=cust_no,
                     name=data["name"],
                     phone=data["phone"],
+                    phone_tail=phone_tail_of(data["phone"]),
                     id_number=data["id_number"],
                     birthday=data["birthday"],
                     branch_id=branches[branch_code],

@@ -7,6 +7,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from rm_portal.customers.models import Customer, TimelineEvent
+from rm_portal.customers.phones import phone_tail_of as phone_tail_of  # the import and seed keep the tail
 
 
 def ref_of(obj: Model | None) -> str:

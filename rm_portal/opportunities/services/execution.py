@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from rm_portal.core.errors import Conflict, Invalid, NotAllowed
 from rm_portal.customers.models import PortraitAccess
+from rm_portal.customers.phones import tel_url as tel_url  # one dialler URL for every call button
 from rm_portal.customers.services import timeline_record
 from rm_portal.customers.services.portraits import portrait_access_record
 from rm_portal.notifications.services import notify
@@ -63,18 +64,6 @@ def opportunity_complete(
         detail={"rule": locked.rule.code, "outcome": outcome, "amount": str(amount) if amount else None},
     )
     return locked
-
-
-def tel_url(phone: str) -> str:
-    """`tel:+86…` for a mainland number as the bank stores it (11 digits), else the digits as they are."""
-    digits = "".join(c for c in phone if c.isdigit() or c == "+")
-    if digits.startswith("+"):
-        return f"tel:{digits}"
-    if digits.startswith("0086"):
-        digits = digits[4:]
-    elif digits.startswith("86") and len(digits) == 13:
-        digits = digits[2:]
-    return f"tel:+86{digits}"
 
 
 @transaction.atomic

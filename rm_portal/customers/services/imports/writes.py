@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rm_portal.customers.models import Customer, IndicatorValues, OwnershipRecord
+from rm_portal.customers.phones import phone_tail_of
 from rm_portal.customers.services.imports.rows import BATCH, Context
 from rm_portal.customers.services.locks import hold
 
@@ -37,6 +38,8 @@ def _apply_batch(
     existing = Customer.objects.in_bulk([row[1] for row in batch], field_name="cust_no")
     ready = []
     for number, cust_no, fields, values in batch:
+        if "phone" in fields:  # bulk writes skip save(): keep the picker's indexed tail in step here
+            fields["phone_tail"] = phone_tail_of(str(fields["phone"]))
         customer = existing.get(cust_no)
         branch_id = fields.get("branch_id", customer.branch_id if customer else None)
         problem = None
