@@ -8,6 +8,7 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -234,7 +235,7 @@ def _search_filters(form: SearchForm) -> SearchFilters:
 
 
 @staff_page(Role.COMPLIANCE)
-def export(request: AuthedHttpRequest) -> HttpResponse:
+def export(request: AuthedHttpRequest) -> HttpResponseBase:
     """The search page's 导出 CSV: the same form as the search, the same CSV as the API's export,
     for the signed-in officer. A filter the form refuses sends the officer back to the search
     with the reason, never a JSON error page."""
@@ -244,7 +245,7 @@ def export(request: AuthedHttpRequest) -> HttpResponse:
             request,
             _("未导出：")
             + "；".join(
-                f"{form.fields[name].label if name in form.fields else name}：{' '.join(errors)}"
+                f"{form.fields[name].label if name in form.fields else name}：{' '.join(map(str, errors))}"
                 for name, errors in form.errors.items()
             ),
         )

@@ -27,7 +27,7 @@ def archive(rm01a, rm02a):
     messages_ingest(
         items=[
             item("rm01a", "方便加微信吗", sent_at=sent.isoformat()),
-            item("rm01a", "=HYPERLINK(\"x\") 加微信", sent_at=(sent + timedelta(minutes=1)).isoformat()),
+            item("rm01a", '=HYPERLINK("x") 加微信', sent_at=(sent + timedelta(minutes=1)).isoformat()),
             item("rm02a", "明天见", sent_at=(sent + timedelta(minutes=2)).isoformat()),
         ],
         by=rm01a,
@@ -57,7 +57,7 @@ def test_the_search_pages_export_link_downloads_the_searchs_csv(client, archive,
         "联系人", "方向", "内容", "命中敏感词", "哈希", "来源",
     ]  # fmt: skip
     by_content = {row[8]: row for row in rows[1:]}
-    assert set(by_content) == {"方便加微信吗", "'=HYPERLINK(\"x\") 加微信"}  # formula guarded
+    assert set(by_content) == {"方便加微信吗", '\'=HYPERLINK("x") 加微信'}  # formula guarded
     first = by_content["方便加微信吗"]
     assert first[1] == "2026-11-30 09:30:00+08:00"
     assert first[2] == "企业微信" and first[4] == "rm01a" and first[7] == "客户经理发送"
@@ -66,9 +66,7 @@ def test_the_search_pages_export_link_downloads_the_searchs_csv(client, archive,
     assert audit.user == compliance and audit.result_count == 2 and audit.filters == {"q": "微信"}
 
 
-def test_a_bad_filter_on_the_page_export_goes_back_to_the_search_with_the_reason(
-    client, archive, compliance
-):
+def test_a_bad_filter_on_the_page_export_goes_back_to_the_search_with_the_reason(client, archive, compliance):
     client.force_login(compliance)
     r = client.get("/compliance/search/export.csv", {"q": "微信", "since": "yesterday"})
     assert r.status_code == 302 and r["Location"].startswith("/compliance/search/?")
