@@ -110,7 +110,9 @@ class TriageForm(forms.Form):
 
     def __init__(self, *args: Any, rules: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["rule"].choices = [("", _("全部规则")), *rules]
+        rule = self.fields["rule"]
+        assert isinstance(rule, forms.ChoiceField)  # narrows the type for mypy
+        rule.choices = [("", _("全部规则")), *rules]
 
     def triage(self, status: str) -> triage.Triage:
         data = self.cleaned_data
@@ -178,17 +180,18 @@ def inbox(request: AuthedHttpRequest) -> HttpResponse:
 @staff_page(Role.RM, Role.BRANCH_LEAD)
 def today(request: AuthedHttpRequest) -> HttpResponse:
     """今日: what to do first, in groups (triage.py); each group links to the list that shows all."""
+    found = triage.triage_today(user=request.user)
     groups = [
         {
             "group": group,
             "query": _query(status="open", **group.link),
             "rows": [{"o": o, "reason": selectors.reason_words(o.reason)} for o in group.results],
         }
-        for group in triage.triage_today(user=request.user)
+        for group in found
     ]
     context = {
         "groups": groups,
-        "total": sum(g["group"].count for g in groups),
+        "total": sum(group.count for group in found),
         "counts": selectors.my_counts(user=request.user),
         "status_tabs": [{"key": key, "label": label, "query": _query(status=key)} for key, label in TABS],
         "is_lead": request.user.staff.role == Role.BRANCH_LEAD,
