@@ -61,12 +61,17 @@ def mine(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-@staff_page()
-def run_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    run = selectors.run_for(request.user, pk)
+def _run_page(request: AuthedHttpRequest, run: ChecklistRun, *, status: int = 200) -> HttpResponse:
+    """The run page. After a refused one-form submit (status 400) each item shows what was typed
+    and ticked, so only the photos have to be chosen again."""
+    items = list(run.items.all())
+    posted = request.method == "POST"
+    for item in items:
+        item.form_note = request.POST.get(f"note-{item.pk}", "") if posted else item.note  # type: ignore[attr-defined]
+        item.form_done = (request.POST.get(f"done-{item.pk}") == "1") if posted else item.done  # type: ignore[attr-defined]
     context = {
         "run": run,
-        "items": list(run.items.all()),
+        "items": items,
         "audits": list(run.audits.all()),
         "mine": selectors.may_complete(request.user, run),
         "can_audit": role_of(request.user) == Role.BRANCH_LEAD
@@ -76,7 +81,12 @@ def run_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "opens": local_moment(run.date, run.template.time_of_day),
         "max_mb": MAX_BYTES // (1024 * 1024),
     }
-    return render(request, "checklists/run.html", context)
+    return render(request, "checklists/run.html", context, status=status)
+
+
+@staff_page()
+def run_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    return _run_page(request, selectors.run_for(request.user, pk))
 
 
 NOTE_MAX = 2000
@@ -105,12 +115,12 @@ def run_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         )
     if too_long:
         messages.error(request, "；".join([_("未保存任何一项，请改正后重新提交"), *too_long]))
-        return redirect("checklists:run", pk=pk)
+        return _run_page(request, selectors.run_for(request.user, pk), status=400)
     try:
         stored = services.run_complete(run=run, by=request.user, answers=answers)
     except DomainError as error:
         show_error(request, error)
-        return redirect("checklists:run", pk=pk)
+        return _run_page(request, selectors.run_for(request.user, pk), status=error.status)
     run.refresh_from_db(fields=["status"])
     if run.status == ChecklistRun.Status.SUBMITTED:
         messages.success(request, _("已提交 %(name)s，等待审核") % {"name": run.name})

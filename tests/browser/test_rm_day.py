@@ -106,9 +106,10 @@ def test_rm_fills_the_whole_checklist_in_one_form_with_a_real_photo(phone, meeti
     expect(phone.locator(".flash__item")).to_contain_text("第 1 项：上传的文件不是图片")
     assert not meeting["rm01a"].items.filter(done=True).exists()  # all or nothing
     phone.shot("rm-day-checklist-refused")
+    # the note and the tick survive the refusal; only the photo is chosen again
+    expect(phone.get_by_test_id("item-2").locator("textarea")).to_have_value("今日重点：大额存单")
+    expect(phone.get_by_test_id("item-3").get_by_label("已完成此项")).to_be_checked()
     phone.get_by_test_id("item-1").locator("input[type=file]").set_input_files(str(photo))
-    phone.get_by_test_id("item-2").locator("textarea").fill("今日重点：大额存单")
-    phone.get_by_test_id("item-3").get_by_label("已完成此项").check()
     fits(phone)
     phone.shot("rm-day-checklist-one-form")
     phone.get_by_test_id("submit-run").click()

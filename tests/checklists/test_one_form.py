@@ -85,9 +85,14 @@ def test_a_bad_photo_on_item_4_stores_nothing_and_says_which_item(client, three,
     run = three["rm01a"]
     signed_in(client, rm01a)
     with ON_DAY:
-        r = client.post(f"/checklists/runs/{run.pk}/submit/", _form(run, bad_photo_on=4), follow=True)
+        r = client.post(f"/checklists/runs/{run.pk}/submit/", _form(run, bad_photo_on=4))
+    assert r.status_code == 400
     html = r.content.decode()
     assert "未保存任何一项" in html and "第 4 项：上传的文件不是图片" in html
+    # what was typed and ticked is still there; only the photos are chosen again
+    note_item = run.items.get(order=1)
+    assert f'name="note-{note_item.pk}" rows="2" maxlength="2000">纪要</textarea>' in html
+    assert f'name="done-{note_item.pk}" value="1" checked>' in html
     assert not RunItem.objects.filter(run=run, done=True).exists()
     assert not RunItem.objects.filter(run=run).exclude(photo="").exists()
     assert ChecklistRun.objects.get(pk=run.pk).status == ChecklistRun.Status.OPEN
