@@ -10,13 +10,13 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from compliance.matching import DETECTOR_KINDS, compact, compact_with_map
-from compliance.models import Alert, Conversation, DetectorSetting, Message, SearchAudit, Term
+from compliance.models import Alert, Conversation, DetectorSetting, Message, SearchAudit, Severity, Term
 from rm_portal.org.access import scope
 
 MAX_QUERY = 100
@@ -105,6 +105,9 @@ def highlight(content: str, q: str) -> list[tuple[str, bool]]:
     return pieces
 
 
+SEVERITY_ORDER = (Severity.BLOCK, Severity.WARN, Severity.RECORD)
+
+
 def alert_list(
     *, user: User, status: str = "", category: str = "", severity: str = "", branch: str = "", rm: str = ""
 ) -> QuerySet[Alert]:
@@ -122,7 +125,10 @@ def alert_list(
         qs = qs.filter(branch__code=branch)
     if rm:
         qs = qs.filter(rm__username=rm)
-    return qs
+    # The queue is worked from the top: what must be stopped (拦截) before what needs a look
+    # (提醒) before what is only on record (记录); within a level the newest first.
+    rank = Case(*(When(severity=s, then=Value(i)) for i, s in enumerate(SEVERITY_ORDER)), default=Value(9))
+    return qs.order_by(rank, "-created_at", "-id")
 
 
 def message_context(*, user: User, message: Message, around: int = 5) -> list[Message]:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("conversations/<int:pk>/", views.conversation, name="conversation"),
     path("conversations/<int:pk>/hold/", views.conversation_hold, name="conversation-hold"),
     path("search/", views.search, name="search"),
+    path("search/export.csv", views.export, name="export"),
     path("audit/", views.audit, name="audit"),
     path("terms/", views.terms, name="terms"),
     path("terms/<int:pk>/", views.term_edit, name="term"),

@@ -8,12 +8,15 @@ from django.contrib import messages as flash
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from compliance.exports import messages_csv
 from compliance.filters import TermFilter
 from compliance.models import AlertStatus, SearchAudit, Severity
 from compliance.selectors import (
@@ -163,7 +166,9 @@ def conversation(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "compliance/conversation.html",
-        {"conversation": item, "messages": shown, "focus": focus, "total": item.last_seq},
+        # Not "messages": that name is the flash messages' in every template (base.html shows each
+        # as a banner), and the chat's would shadow it.
+        {"conversation": item, "chat": shown, "focus": focus, "total": item.last_seq},
     )
 
 
@@ -209,8 +214,7 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     page = None
     if request.GET and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
-        filters = SearchFilters(**data)
+        filters = _search_filters(form)
         qs = message_search(user=request.user, filters=filters)
         page = Paginator(qs, PAGE).get_page(request.GET.get("page"))
         search_audit_create(
@@ -224,6 +228,30 @@ def search(request: AuthedHttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "compliance/search.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _search_filters(form: SearchForm) -> SearchFilters:
+    return SearchFilters(**{k: v for k, v in form.cleaned_data.items() if v not in (None, "")})
+
+
+@staff_page(Role.COMPLIANCE)
+def export(request: AuthedHttpRequest) -> HttpResponseBase:
+    """The search page's 导出 CSV: the same form as the search, the same CSV as the API's export,
+    for the signed-in officer. A filter the form refuses sends the officer back to the search
+    with the reason, never a JSON error page."""
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        flash.error(
+            request,
+            _("未导出：")
+            + "；".join(
+                f"{form.fields[name].label if name in form.fields else name}：{' '.join(map(str, errors))}"
+                for name, errors in form.errors.items()
+            ),
+        )
+        back = request.GET.copy()
+        return redirect(f"{reverse('compliance:search')}?{back.urlencode()}")
+    return messages_csv(user=request.user, filters=_search_filters(form))
 
 
 @staff_page(Role.COMPLIANCE)

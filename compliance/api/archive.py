@@ -3,11 +3,8 @@ hold, the audit log and the CSV export."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-from django.conf import settings
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.api.common import IngestThrottle, IsRMOrGateway, SearchIn, search_filters
+from compliance.exports import messages_csv
 from compliance.models import Message, SearchAudit
 from compliance.selectors import SearchFilters, audit_list, conversation_for, message_search
 from compliance.serializers import AuditOut, IngestOut, LegalHoldOut, MessageOut
@@ -28,7 +26,6 @@ from compliance.services.ingestion import IngestResult, messages_submit
 from compliance.services.items import MAX_BATCH
 from rm_portal.api.inputs import validated
 from rm_portal.api.permissions import IsCompliance
-from rm_portal.core.csv_export import csv_lines
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.core.serializers import JobAcceptedOut
 
@@ -118,43 +115,6 @@ class AuditListApi(ListAPIView[SearchAudit]):
         return audit_list(user=self.request.user)
 
 
-EXPORT_HEADER = [
-    "id",
-    "sent_at",
-    "channel",
-    "rm",
-    "customer",
-    "contact",
-    "direction",
-    "content",
-    "hits",
-    "hash",
-    "source",
-]
-
-
-def _csv_rows(messages: Iterator[Message]) -> Iterator[str]:
-    def rows() -> Iterator[list[object]]:
-        for m in messages:
-            alert = getattr(m, "alert", None)
-            customer = m.conversation.customer
-            yield [
-                m.pk,
-                m.sent_at.isoformat(),
-                m.channel,
-                m.conversation.rm.username,
-                customer.cust_no if customer else "",
-                m.conversation.contact,
-                m.direction,
-                m.content,
-                ";".join(h["term"] for h in alert.hits) if alert else "",
-                m.hash,
-                m.source,
-            ]
-
-    return csv_lines(EXPORT_HEADER, rows())
-
-
 class ExportApi(APIView):
     """The search's messages as CSV (UTF-8 with a BOM, formula-guarded cells), written to the audit
     log; `X-Retention-Years` states how long the archive is kept."""
@@ -165,24 +125,11 @@ class ExportApi(APIView):
         parameters=[SearchIn],
         responses={
             (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.BINARY, description="columns: " + ", ".join(EXPORT_HEADER)
+                OpenApiTypes.BINARY,
+                description="columns (Chinese names): 编号, 发送时间 (bank-local with offset), 渠道, "
+                "客户经理, 客户经理账号, 客户号, 联系人, 方向, 内容, 命中敏感词, 哈希, 来源",
             )
         },
     )
     def get(self, request: AuthedRequest) -> StreamingHttpResponse:
-        filters = search_filters(request.query_params, paged=False)
-        qs = message_search(user=request.user, filters=filters)
-        with transaction.atomic():
-            count = qs.count()
-            search_audit_create(
-                user=request.user,
-                action=SearchAudit.Action.EXPORT,
-                filters=filters.as_dict(),
-                result_count=count,
-            )
-        response = StreamingHttpResponse(
-            _csv_rows(qs.iterator(chunk_size=500)), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = 'attachment; filename="compliance-export.csv"'
-        response["X-Retention-Years"] = str(settings.COMPLIANCE_RETENTION_YEARS)
-        return response
+        return messages_csv(user=request.user, filters=search_filters(request.query_params, paged=False))

@@ -77,6 +77,12 @@ class TemplateForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": rules.SCOPE_INVALID},
     )
+    early = forms.ChoiceField(
+        label=_("开始时间前完成"),
+        choices=ChecklistTemplate.Early.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
     skip_holidays = forms.BooleanField(label=_("节假日不执行"), required=False)
     active = forms.BooleanField(label=_("启用"), required=False)
 
@@ -110,6 +116,7 @@ class TemplateForm(forms.Form):
             "skip_holidays": data["skip_holidays"],
             "active": data["active"],
             "scope": data["scope"] or ChecklistTemplate.Scope.PERSON,
+            "early": data["early"] or ChecklistTemplate.Early.ALLOW,
         }
 
 
@@ -122,6 +129,7 @@ def template_initial(template: ChecklistTemplate | None) -> dict[str, Any]:
             "skip_holidays": True,
             "active": True,
             "scope": ChecklistTemplate.Scope.PERSON,
+            "early": ChecklistTemplate.Early.ALLOW,
         }
     return {
         "name": template.name,
@@ -133,6 +141,7 @@ def template_initial(template: ChecklistTemplate | None) -> dict[str, Any]:
         "skip_holidays": template.skip_holidays,
         "active": template.active,
         "scope": template.scope,
+        "early": template.early,
     }
 
 

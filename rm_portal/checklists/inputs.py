@@ -91,6 +91,12 @@ class TemplateIn(serializers.Serializer[dict[str, Any]]):
         default=ChecklistTemplate.Scope.PERSON,
         error_messages={"invalid_choice": rules.SCOPE_INVALID},
     )
+    early = serializers.ChoiceField(
+        choices=ChecklistTemplate.Early.choices,
+        default=ChecklistTemplate.Early.ALLOW,
+        help_text="a completion before the window opens (time on the run's day): allow; flag "
+        "(allowed, each item marked early for the auditor); refuse (409 until the window opens)",
+    )
 
     def validate_name(self, value: str) -> str:
         value = value.strip()

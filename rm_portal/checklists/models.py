@@ -22,6 +22,13 @@ class ChecklistTemplate(models.Model):
         PERSON = "person", _("每人一份")
         BRANCH = "branch", _("每网点一份")
 
+    class Early(models.TextChoices):
+        """What a completion before the window opens (time_of_day on the run's day) does."""
+
+        ALLOW = "allow", _("允许提前完成")
+        FLAG = "flag", _("允许，但标记为提前完成")
+        REFUSE = "refuse", _("不允许提前完成")
+
     name = models.CharField(_("名称"), max_length=100)
     time_of_day = models.TimeField(_("提醒时间"))  # in settings.TIME_ZONE (the bank's Asia/Shanghai)
     weekdays = models.JSONField(_("星期"), default=list)  # ISO weekdays 1 (Monday) … 7 (Sunday)
@@ -31,6 +38,7 @@ class ChecklistTemplate(models.Model):
     skip_holidays = models.BooleanField(_("节假日不执行"), default=True)
     # person: one run per assignee a day; branch: one run per branch a day, any member completes it.
     scope = models.CharField(_("执行方式"), max_length=8, choices=Scope.choices, default=Scope.PERSON)
+    early = models.CharField(_("提前完成"), max_length=8, choices=Early.choices, default=Early.ALLOW)
     version = models.PositiveIntegerField(_("版本"), default=1)
     active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -167,6 +175,8 @@ class RunItem(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     late = models.BooleanField(default=False)
+    # Completed before the window opened, on a template that flags it (Early.FLAG).
+    early = models.BooleanField(_("提前完成"), default=False)
 
     class Meta:
         ordering = ["run", "order", "id"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -92,6 +92,40 @@ def may_complete(user: User, run: ChecklistRun) -> bool:
 def item_for(user: User, pk: int) -> RunItem:
     """An item the user may see (its photo, say): seen exactly as its run is."""
     return get_object_or_404(scope(user, RunItem.objects.select_related("run")), pk=pk)
+
+
+@dataclass(frozen=True)
+class NotDone:
+    """One of today's templates and who of the branch has not submitted it yet."""
+
+    name: str
+    at: time
+    names: list[str]
+
+
+def not_done_today(*, user: User, on: date) -> list[NotDone]:
+    """For a lead's 今日: per template of the day, in time order, the people (of the runs the
+    lead sees) whose run is still open or sent back. One query."""
+    runs = (
+        scope(user, ChecklistRun.objects.filter(date=on, per_branch=False))
+        .filter(status__in=[ChecklistRun.Status.OPEN, ChecklistRun.Status.REJECTED])
+        .select_related("assignee__staff", "template")
+        .order_by("template__time_of_day", "template_id", "assignee__staff__name", "assignee_id")
+    )
+    found: dict[int, NotDone] = {}
+    for run in runs:
+        entry = found.setdefault(
+            run.template_id, NotDone(name=run.name, at=run.template.time_of_day, names=[])
+        )
+        staff = getattr(run.assignee, "staff", None)
+        entry.names.append(staff.name if staff else run.assignee.username)
+    return list(found.values())
+
+
+def run_to_complete_for(user: User, pk: int) -> ChecklistRun:
+    """A run the user may complete in one form (its assignee, a member on a branch run); anyone
+    else, the lead who only sees it included, gets the same 404 as for a missing run."""
+    return get_object_or_404(actionable(user, _with_items(ChecklistRun.objects.all())), pk=pk)
 
 
 def item_to_complete_for(user: User, pk: int) -> RunItem:

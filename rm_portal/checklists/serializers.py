@@ -40,7 +40,7 @@ class TemplateOut(serializers.ModelSerializer[ChecklistTemplate]):
         model = ChecklistTemplate
         fields = [
             "id", "name", "time", "weekdays", "due_minutes", "roles", "branches", "skip_holidays",
-            "scope", "items", "version", "active",
+            "scope", "early", "items", "version", "active",
         ]  # fmt: skip
 
     def get_branches(self, template: ChecklistTemplate) -> list[str]:

@@ -18,9 +18,11 @@ def card(user: User, role: str) -> Card | None:
     today = local_today()
     runs = list(selectors.my_runs(user=user, on=today))
     waiting = 0
+    not_done: list[selectors.NotDone] = []
     if role == Role.BRANCH_LEAD:
         waiting = scope(user, ChecklistRun.objects.filter(status=ChecklistRun.Status.SUBMITTED)).count()
-    if not runs and not waiting:
+        not_done = selectors.not_done_today(user=user, on=today)
+    if not runs and not waiting and not not_done:
         return None
     now = timezone.now()
     rows = [
@@ -32,4 +34,5 @@ def card(user: User, role: str) -> Card | None:
         }
         for run in runs
     ]
-    return Card("checklists/_today_card.html", {"rows": rows, "waiting": waiting}, order=20)
+    context = {"rows": rows, "waiting": waiting, "not_done": not_done}
+    return Card("checklists/_today_card.html", context, order=20)

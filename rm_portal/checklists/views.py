@@ -9,12 +9,13 @@ from django import forms
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rm_portal.checklists import selectors, services
-from rm_portal.checklists.clock import local_today
+from rm_portal.checklists.clock import local_moment, local_today
 from rm_portal.checklists.exports import runs_csv
 from rm_portal.checklists.forms import (
     BLANK_ROWS,
@@ -26,7 +27,7 @@ from rm_portal.checklists.forms import (
     items_initial,
     template_initial,
 )
-from rm_portal.checklists.models import ChecklistRun, Holiday
+from rm_portal.checklists.models import ChecklistRun, Holiday, RunAudit
 from rm_portal.checklists.photos import MAX_BYTES
 from rm_portal.checklists.rules import ASSIGNABLE, MAX_ITEMS
 from rm_portal.checklists.selectors import DayFigures
@@ -60,21 +61,96 @@ def mine(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
-@staff_page()
-def run_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    run = selectors.run_for(request.user, pk)
+def _run_page(request: AuthedHttpRequest, run: ChecklistRun, *, status: int = 200) -> HttpResponse:
+    """The run page. After a refused one-form submit (status 400) each item shows what was typed
+    and ticked, so only the photos have to be chosen again."""
+    items = list(run.items.all())
+    posted = request.method == "POST"
+    for item in items:
+        item.form_note = request.POST.get(f"note-{item.pk}", "") if posted else item.note  # type: ignore[attr-defined]
+        item.form_done = (request.POST.get(f"done-{item.pk}") == "1") if posted else item.done  # type: ignore[attr-defined]
     context = {
         "run": run,
-        "items": list(run.items.all()),
+        "items": items,
         "audits": list(run.audits.all()),
         "mine": selectors.may_complete(request.user, run),
         "can_audit": role_of(request.user) == Role.BRANCH_LEAD
         and run.status == ChecklistRun.Status.SUBMITTED,
         "editable": run.status not in (ChecklistRun.Status.APPROVED, ChecklistRun.Status.MISSED),
         "now": timezone.now(),
+        "opens": local_moment(run.date, run.template.time_of_day),
         "max_mb": MAX_BYTES // (1024 * 1024),
     }
-    return render(request, "checklists/run.html", context)
+    return render(request, "checklists/run.html", context, status=status)
+
+
+@staff_page()
+def run_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    return _run_page(request, selectors.run_for(request.user, pk))
+
+
+NOTE_MAX = 2000
+
+
+@staff_page(*ASSIGNABLE)
+@require_POST
+def run_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The one form of a run: every item's tick, photo and note in one multipart post, stored
+    all together or not at all (services.run_complete)."""
+    run = selectors.run_to_complete_for(request.user, pk)
+    answers = []
+    too_long = []
+    for position, item in enumerate(run.items.all(), start=1):
+        note = request.POST.get(f"note-{item.pk}", "")
+        if len(note) > NOTE_MAX:
+            too_long.append(_("第 %(n)d 项：备注最多 %(max)d 字") % {"n": position, "max": NOTE_MAX})
+        upload = request.FILES.get(f"photo-{item.pk}")
+        answers.append(
+            services.Answer(
+                item_id=item.pk,
+                done=request.POST.get(f"done-{item.pk}") == "1",
+                photo=upload if upload else None,  # an empty file input is no photo on a page
+                note=note,
+            )
+        )
+    if too_long:
+        messages.error(request, "；".join([_("未保存任何一项，请改正后重新提交"), *too_long]))
+        return _run_page(request, selectors.run_for(request.user, pk), status=400)
+    try:
+        stored = services.run_complete(run=run, by=request.user, answers=answers)
+    except DomainError as error:
+        show_error(request, error)
+        return _run_page(request, selectors.run_for(request.user, pk), status=error.status)
+    run.refresh_from_db(fields=["status"])
+    if run.status == ChecklistRun.Status.SUBMITTED:
+        messages.success(request, _("已提交 %(name)s，等待审核") % {"name": run.name})
+    else:
+        left = run.items.filter(done=False).count()
+        messages.success(
+            request, _("已保存 %(n)d 项，还有 %(left)d 项未完成") % {"n": len(stored), "left": left}
+        )
+    return redirect("checklists:run", pk=pk)
+
+
+@staff_page()
+def photo_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The photo full size on its own page: works without JavaScript, a link back to the run, and
+    the run's other photos one tap (or Tab + Enter) away."""
+    item = selectors.item_for(request.user, pk)
+    if not item.photo:
+        raise Http404
+    photos = [other for other in item.run.items.all() if other.photo]
+    at = next(i for i, other in enumerate(photos) if other.pk == item.pk)
+    context = {
+        "item": item,
+        "run": item.run,
+        "position": at + 1,
+        "count": len(photos),
+        "previous": photos[at - 1] if at > 0 else None,
+        "next": photos[at + 1] if at + 1 < len(photos) else None,
+        "back": request.GET.get("back") == "queue",
+    }
+    return render(request, "checklists/photo.html", context)
 
 
 @staff_page(*ASSIGNABLE)
@@ -123,9 +199,59 @@ def run_audit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except DomainError as error:
         show_error(request, error)
         return redirect("checklists:run", pk=pk)
-    who = run.branch.name if run.per_branch else run.assignee.staff.name
-    messages.success(request, _("已审核：%(name)s %(who)s") % {"name": run.name, "who": who})
+    messages.success(request, _verdict_words(run, form.cleaned_data["verdict"]))
     return redirect("checklists:queue")
+
+
+def _who(run: ChecklistRun) -> str:
+    return run.branch.name if run.per_branch else run.assignee.staff.name
+
+
+def _verdict_words(run: ChecklistRun, verdict: str) -> str:
+    """已通过 张晓明 晨会 12-02 / 已退回 …: the banner says which of the two was done, to whom."""
+    what = {"who": _who(run), "name": run.name, "date": run.date.strftime("%m-%d")}
+    if verdict == RunAudit.Verdict.APPROVED:
+        return _("已通过 %(who)s %(name)s %(date)s") % what
+    return _("已退回 %(who)s %(name)s %(date)s") % what
+
+
+BATCH_MAX = 100
+
+
+@staff_page(Role.BRANCH_LEAD)
+@require_POST
+def batch_approve(request: AuthedHttpRequest) -> HttpResponse:
+    """Approve the ticked runs of the queue, each on its own: one refused (the lead's own work,
+    already audited) does not stop the others, and the banner states every result."""
+    ids = [int(value) for value in request.POST.getlist("run") if value.isdigit()][:BATCH_MAX]
+    back = redirect(f"{reverse('checklists:queue')}?status={ChecklistRun.Status.SUBMITTED}")
+    if not ids:
+        messages.error(request, _("请先勾选要通过的动作"))
+        return back
+    found = {run.pk: run for run in selectors.run_list(user=request.user).filter(pk__in=ids)}
+    approved, refused = [], []
+    for pk in dict.fromkeys(ids):
+        run = found.get(pk)
+        if run is None:
+            refused.append(_("第 %(pk)d 号：不存在或不在您的网点") % {"pk": pk})
+            continue
+        label = f"{_who(run)} {run.name} {run.date:%m-%d}"
+        try:
+            services.run_audit(run=run, by=request.user, verdict=RunAudit.Verdict.APPROVED)
+        except DomainError as error:
+            refused.append(f"{label}：{'；'.join(error.messages())}")
+        else:
+            approved.append(label)
+    if approved:
+        messages.success(
+            request,
+            _("已通过 %(n)d 项：%(list)s") % {"n": len(approved), "list": "、".join(approved)},
+        )
+    if refused:
+        messages.error(
+            request, _("%(n)d 项未通过：%(list)s") % {"n": len(refused), "list": "；".join(refused)}
+        )
+    return back
 
 
 def _day(request: AuthedHttpRequest, name: str) -> date | None:
@@ -152,13 +278,16 @@ def queue(request: AuthedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", ChecklistRun.Status.SUBMITTED)
     if status not in ChecklistRun.Status.values and status != "all":
         status = ChecklistRun.Status.SUBMITTED
-    runs = selectors.run_list(user=request.user, on=on, status="" if status == "all" else status)
-    runs = runs.prefetch_related("items")[:100]
-    return render(
-        request,
-        "checklists/queue.html",
-        {"runs": runs, "status": status, "date": on, "statuses": ChecklistRun.Status.choices},
-    )
+    found = selectors.run_list(user=request.user, on=on, status="" if status == "all" else status)
+    runs = list(found.prefetch_related("items")[:100])
+    context = {
+        "runs": runs,
+        "status": status,
+        "date": on,
+        "statuses": ChecklistRun.Status.choices,
+        "batchable": any(run.status == ChecklistRun.Status.SUBMITTED for run in runs),
+    }
+    return render(request, "checklists/queue.html", context)
 
 
 def _chart(by_day: list[DayFigures]) -> dict[str, Any]:

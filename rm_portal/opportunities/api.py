@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -13,8 +14,8 @@ from rm_portal.api.inputs import query, validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsBranchLead, IsHeadOffice, read_all_write, roles
 from rm_portal.core.requests import AuthedRequest
-from rm_portal.opportunities import selectors
-from rm_portal.opportunities.models import Opportunity
+from rm_portal.opportunities import selectors, triage
+from rm_portal.opportunities.models import Opportunity, OpportunityRule
 from rm_portal.opportunities.serializers import (
     LeaderboardOut,
     OpportunityOut,
@@ -23,6 +24,7 @@ from rm_portal.opportunities.serializers import (
     RuleRunOut,
     RulesStatsOut,
     RuleStatsOut,
+    TriageTodayOut,
 )
 from rm_portal.opportunities.services.execution import (
     AMOUNT_RANGE,
@@ -150,9 +152,37 @@ class LeaderboardApi(APIView):
 
 class OpportunityListQuery(serializers.Serializer[Any]):
     status = serializers.ChoiceField(choices=selectors.STATUSES, default="open")
+    sort = serializers.ChoiceField(
+        choices=list(triage.SORTS),
+        required=False,
+        help_text="due: earliest deadline first; priority: the rule's priority, highest first; "
+        "aum: the customer's AUM, largest first; rule: by rule name. Default: due "
+        "(done: the latest completed first)",
+    )
+    kind = serializers.ChoiceField(
+        choices=triage.KINDS, required=False, help_text="maintain (维护) or mine (挖潜)"
+    )
+    rule = serializers.SlugField(max_length=64, required=False, help_text="a rule's code")
+    due = serializers.ChoiceField(
+        choices=list(triage.WINDOWS),
+        required=False,
+        help_text="due by the end of the bank's day: today, within 3 or 7 days (today included); "
+        "not-yet-overdue ones only",
+    )
+    overdue = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="true: open and past due; false: the rest"
+    )
+
+    def validate_rule(self, code: str) -> str:
+        if not OpportunityRule.objects.filter(code=code).exists():
+            raise serializers.ValidationError(_("没有代码为 %(code)s 的规则") % {"code": code})
+        return code
 
 
 class OpportunityListApi(APIView):
+    """The RM's list (a lead's: the branch's), sorted and filtered; a bad parameter is a 400
+    naming it."""
+
     permission_classes = [Workers]
     pagination_class = Pagination  # for the schema only: get() paginates explicitly
 
@@ -163,11 +193,24 @@ class OpportunityListApi(APIView):
     )
     def get(self, request: AuthedRequest) -> Response:
         wanted = query(OpportunityListQuery, request.query_params)
+        asked = triage.Triage(**{k: v for k, v in wanted.items() if v is not None})
         paginator = Pagination()
         page = paginator.paginate_queryset(
-            selectors.opportunity_list(user=request.user, status=wanted["status"]), request, view=self
+            triage.opportunity_triage(user=request.user, triage=asked), request, view=self
         )
         return paginator.get_paginated_response(OpportunityOut(page, many=True).data)
+
+
+class OpportunityTodayApi(APIView):
+    """今日: the open opportunities in the order to work them, grouped (overdue, due today, high
+    priority, due within 3 days, the rest); each group's count, its first 10 and the list
+    parameters that show all of it."""
+
+    permission_classes = [Workers]
+
+    @extend_schema(responses=TriageTodayOut)
+    def get(self, request: AuthedRequest) -> Response:
+        return Response(TriageTodayOut({"groups": triage.triage_today(user=request.user)}).data)
 
 
 class OpportunityDetailApi(APIView):

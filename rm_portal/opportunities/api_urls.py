@@ -10,6 +10,7 @@ urlpatterns = [
     path("opportunity-stats/rules/", api.RulesStatsApi.as_view(), name="opportunity-stats-rules"),
     path("opportunity-stats/leaderboard/", api.LeaderboardApi.as_view(), name="opportunity-leaderboard"),
     path("opportunities/", api.OpportunityListApi.as_view(), name="opportunity-list"),
+    path("opportunities/today/", api.OpportunityTodayApi.as_view(), name="opportunity-today"),
     path("opportunities/<int:pk>/", api.OpportunityDetailApi.as_view(), name="opportunity-detail"),
     path(
         "opportunities/<int:pk>/complete/", api.OpportunityCompleteApi.as_view(), name="opportunity-complete"

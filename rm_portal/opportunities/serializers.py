@@ -182,3 +182,22 @@ class StandingOut(FiguresOut):
 class LeaderboardOut(serializers.Serializer[Any]):
     scope = serializers.ChoiceField(choices=LEADERBOARD_SCOPES)
     results = StandingOut(many=True)
+
+
+class TriageGroupOut(serializers.Serializer[Any]):
+    key = serializers.ChoiceField(
+        choices=["overdue", "due_today", "high_priority", "due_soon", "later"],
+        help_text="the groups come in this order: what to do first comes first",
+    )
+    title = serializers.CharField()
+    hint = serializers.CharField(help_text="why the group is where it is, for the RM")
+    count = serializers.IntegerField(help_text="all of the group; `results` holds at most 10")
+    results = OpportunityOut(many=True)
+    link = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="query parameters of GET /api/v1/opportunities/ (and of the page) that list the group",
+    )
+
+
+class TriageTodayOut(serializers.Serializer[Any]):
+    groups = TriageGroupOut(many=True)

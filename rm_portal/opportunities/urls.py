@@ -6,6 +6,7 @@ app_name = "opportunities"
 
 urlpatterns = [
     path("", views.inbox, name="inbox"),
+    path("today/", views.today, name="today"),
     path("review/", views.review_queue, name="review"),
     path("stats/", views.stats, name="stats"),
     path("<int:pk>/", views.detail, name="detail"),

@@ -5,6 +5,7 @@ They call the same access functions, selectors and services as the API; only the
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -24,8 +25,8 @@ from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers.masking import mask_phone
 from rm_portal.matching.selectors import recommendations_for
 from rm_portal.matching.services import recommendations_shown
-from rm_portal.opportunities import selectors
-from rm_portal.opportunities.models import Opportunity
+from rm_portal.opportunities import selectors, triage
+from rm_portal.opportunities.models import Opportunity, RuleKind
 from rm_portal.opportunities.services.execution import (
     AMOUNT_RANGE,
     MAX_AMOUNT,
@@ -86,23 +87,120 @@ def _refusal(form: forms.Form) -> Invalid:
     return Invalid(fields={name: [str(e) for e in errors] for name, errors in form.errors.items()})
 
 
+OVERDUE_CHOICES = [
+    ("", gettext_lazy("不限")),
+    ("true", gettext_lazy("只看逾期")),
+    ("false", gettext_lazy("不含逾期")),
+]
+
+
+class TriageForm(forms.Form):
+    """The list's sort and filters, as the page's GET form sends them; each field is checked on
+    its own so one bad value drops only itself."""
+
+    sort = forms.ChoiceField(
+        label=gettext_lazy("排序"), choices=list(triage.SORT_LABELS.items()), required=False
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("类别"), choices=[("", gettext_lazy("全部")), *RuleKind.choices], required=False
+    )
+    rule = forms.ChoiceField(label=gettext_lazy("规则"), choices=[], required=False)
+    due = forms.ChoiceField(
+        label=gettext_lazy("截止"),
+        choices=[("", gettext_lazy("不限")), *triage.WINDOW_LABELS.items()],
+        required=False,
+    )
+    overdue = forms.ChoiceField(label=gettext_lazy("逾期"), choices=OVERDUE_CHOICES, required=False)
+
+    def __init__(self, *args: Any, rules: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rule = self.fields["rule"]
+        assert isinstance(rule, forms.ChoiceField)  # narrows the type for mypy
+        rule.choices = [("", _("全部规则")), *rules]
+
+    def triage(self, status: str) -> triage.Triage:
+        data = self.cleaned_data
+        overdue = {"true": True, "false": False}.get(data.get("overdue") or "")
+        return triage.Triage(
+            status=status,
+            sort=data.get("sort") or "",
+            kind=data.get("kind") or "",
+            rule=data.get("rule") or "",
+            due=data.get("due") or "",
+            overdue=overdue,
+        )
+
+
+def _triage_form(request: AuthedHttpRequest) -> TriageForm:
+    """The filters of the address bar; a bad one is dropped with a message, never a 400 page."""
+    rules = [(rule.code, rule.name) for rule in selectors.rule_list(user=request.user)]
+    given = {name: request.GET.get(name, "") for name in TriageForm.base_fields}
+    form = TriageForm(given, rules=rules)
+    if not form.is_valid():
+        dropped = list(form.errors)
+        messages.warning(
+            request,
+            _("已忽略无效的筛选条件：%(names)s")
+            % {"names": "、".join(str(form.fields[name].label) for name in dropped)},
+        )
+        for name in dropped:
+            given[name] = ""
+        form = TriageForm(given, rules=rules)
+        form.is_valid()
+    return form
+
+
+def _query(**params: str) -> str:
+    """A query string of the non-empty parameters, for links that keep the current filters."""
+    return urlencode({k: v for k, v in params.items() if v})
+
+
 @staff_page(Role.RM, Role.BRANCH_LEAD)
 def inbox(request: AuthedHttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     if status not in selectors.STATUSES:
+        messages.warning(request, _("已忽略无效的筛选条件：%(names)s") % {"names": _("状态")})
         status = "open"
-    page = Paginator(selectors.opportunity_list(user=request.user, status=status), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    form = _triage_form(request)
+    filters = {name: str(form.cleaned_data.get(name) or "") for name in TriageForm.base_fields}
+    rows = triage.opportunity_triage(user=request.user, triage=form.triage(status))
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "status": status,
-        "status_tabs": [{"key": key, "label": label} for key, label in TABS],
+        "status_tabs": [
+            {"key": key, "label": label, "query": _query(status=key, **filters)} for key, label in TABS
+        ],
+        "form": form,
+        "filtered": any(filters.values()),
+        "query": _query(status=status, **filters),
         "page": page,
         "rows": [{"o": o, "reason": selectors.reason_words(o.reason)} for o in page.object_list],
         "counts": selectors.my_counts(user=request.user),
         "is_lead": request.user.staff.role == Role.BRANCH_LEAD,
     }
     return render(request, "opportunities/inbox.html", context)
+
+
+@staff_page(Role.RM, Role.BRANCH_LEAD)
+def today(request: AuthedHttpRequest) -> HttpResponse:
+    """今日: what to do first, in groups (triage.py); each group links to the list that shows all."""
+    found = triage.triage_today(user=request.user)
+    groups = [
+        {
+            "group": group,
+            "query": _query(status="open", **group.link),
+            "rows": [{"o": o, "reason": selectors.reason_words(o.reason)} for o in group.results],
+        }
+        for group in found
+    ]
+    context = {
+        "groups": groups,
+        "total": sum(group.count for group in found),
+        "counts": selectors.my_counts(user=request.user),
+        "status_tabs": [{"key": key, "label": label, "query": _query(status=key)} for key, label in TABS],
+        "is_lead": request.user.staff.role == Role.BRANCH_LEAD,
+    }
+    return render(request, "opportunities/today.html", context)
 
 
 @staff_page(Role.RM, Role.BRANCH_LEAD)

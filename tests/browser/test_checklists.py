@@ -1,4 +1,4 @@
-"""The morning meeting on a phone: reminder on Today → complete with a photo → the lead approves."""
+"""The morning meeting on a phone: reminder on Today → the one form with a photo → the lead approves."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from datetime import time
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from rm_portal.checklists import services
 from rm_portal.checklists.models import ChecklistRun
@@ -50,13 +51,17 @@ def test_morning_meeting_reminder_photo_and_approval(phone, morning_today, passw
     photo = tmp_path / "meeting.jpg"
     taken = timezone.localtime().strftime("%Y:%m:%d %H:%M:%S")
     photo.write_bytes(jpeg(size=(3000, 2000), taken=taken, gps=True))
+    # One form: the photo of item 1 and the note of item 2, one submit.
     first = phone.get_by_test_id("item-1")
+    assert first.locator("input[type=file]").get_attribute("capture") == "environment"
     first.locator("input[type=file]").set_input_files(str(photo))
-    first.get_by_role("button", name="完成此项").click()
     phone.get_by_test_id("item-2").locator("textarea").fill("今日重点：三年期定存，目标 200 万")
-    phone.get_by_test_id("item-2").get_by_role("button", name="完成此项").click()
+    phone.shot("checklists-rm01a-one-form")
+    phone.get_by_test_id("submit-run").click()
+    expect(phone.locator(".flash__item")).to_contain_text("已提交 晨会，等待审核")
     assert phone.locator("[data-status=submitted]").first.is_visible()
     assert phone.locator("img.cl-photo").evaluate("img => img.complete && img.naturalWidth") == 2048
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     phone.shot("checklists-rm01a-run-submitted")
 
     phone.context.clear_cookies()
@@ -68,6 +73,7 @@ def test_morning_meeting_reminder_photo_and_approval(phone, morning_today, passw
     phone.shot("checklists-lead01-queue")
     phone.get_by_test_id("approve").click()
     phone.wait_for_url(f"{phone.base}/checklists/queue/")
+    expect(phone.locator(".flash__item")).to_contain_text("已通过 张晓明 晨会")
     assert ChecklistRun.objects.get().status == ChecklistRun.Status.APPROVED
     phone.shot("checklists-lead01-approved")
 

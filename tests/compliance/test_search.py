@@ -152,8 +152,8 @@ def test_export_streams_csv_with_bom_and_is_audited(api, archive, compliance, le
     body = b"".join(r.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows[0][0] == "id" and len(rows) == 3
-    assert {row[7] for row in rows[1:]} == {"加微信聊", "方便加 微 信吗"}
+    assert rows[0][:3] == ["编号", "发送时间", "渠道"] and len(rows) == 3
+    assert {row[8] for row in rows[1:]} == {"加微信聊", "方便加 微 信吗"}
     audit = SearchAudit.objects.get(action="export")
     assert audit.result_count == 2 and audit.filters == {"q": "微信"}
     assert api(lead01).get("/api/v1/compliance/export/").status_code == 403
@@ -216,7 +216,7 @@ def test_export_bad_input_is_400_and_not_audited(api, archive, compliance):
     # the paginator's parameters are ignored, not refused: the export is every matching row
     r = client.get("/api/v1/compliance/export/", {"q": "微信", "page": "2"})
     rows = list(csv.reader(io.StringIO(b"".join(r.streaming_content).decode("utf-8-sig"))))
-    assert {row[7] for row in rows[1:]} == {"加微信聊", "方便加 微 信吗"}
+    assert {row[8] for row in rows[1:]} == {"加微信聊", "方便加 微 信吗"}
 
 
 def test_list_paging_out_of_range_is_refused(api, archive, compliance):

@@ -111,7 +111,7 @@ def test_ownerless_and_inactive_owner_customers_go_to_the_branch_lead(world, rm0
     assert Opportunity.objects.get(customer=world["c5"]).assignee is None
     assert Opportunity.objects.get(customer=world["c3"]).assignee is None
     note = Notification.objects.get(recipient=lead01)
-    assert "2" in note.title and note.link == "/opportunities/"
+    assert note.title == "今日新增 2 条商机：规则td7 2 条" and note.link == "/opportunities/today/"
 
 
 def test_one_notification_per_rm_per_run_across_rules(world, rm01a, rm02a):

@@ -104,4 +104,7 @@ def test_english_is_available_for_the_app_strings():
 
     with translation.override("en"):
         assert translation.gettext("已逾期") == "Overdue"
-        assert translation.gettext("您有 %(n)s 条新商机待处理") % {"n": 2} == "You have 2 new opportunities"
+        assert (
+            translation.gettext("今日新增 %(n)s 条商机：%(rules)s") % {"n": 2, "rules": "A 2"}
+            == "2 new opportunities today: A 2"
+        )

@@ -3,7 +3,7 @@ reminders, missed days, handover), `completion` (an item ticked off with a photo
 (the lead's verdict). Everything a caller needs is importable from here."""
 
 from rm_portal.checklists.services.audits import run_audit
-from rm_portal.checklists.services.completion import item_complete
+from rm_portal.checklists.services.completion import Answer, item_complete, run_complete
 from rm_portal.checklists.services.runs import (
     Tick,
     checklists_tick,
@@ -21,6 +21,7 @@ from rm_portal.checklists.services.runs import (
 from rm_portal.checklists.services.templates import ItemSpec, holidays_import, template_save
 
 __all__ = [
+    "Answer",
     "ItemSpec",
     "Tick",
     "checklists_tick",
@@ -30,6 +31,7 @@ __all__ = [
     "late_reminders_send",
     "reminders_send",
     "run_audit",
+    "run_complete",
     "run_people",
     "runs_generate",
     "runs_mark_missed",

@@ -43,6 +43,7 @@ def template_save(
     skip_holidays: bool = True,
     active: bool = True,
     scope: str = ChecklistTemplate.Scope.PERSON,
+    early: str = ChecklistTemplate.Early.ALLOW,
 ) -> ChecklistTemplate:
     """Create a template (`template=None`) or make the next version of one, from parsed values.
 
@@ -64,6 +65,7 @@ def template_save(
     template.skip_holidays = skip_holidays
     template.active = active
     template.scope = scope
+    template.early = early
     template.save()
     template.branches.set(list(branches))
     template.items.all().delete()

@@ -24,7 +24,6 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
 from django.db.models.fields.json import KeyTransform
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +36,6 @@ from rm_portal.customers.models import (
 )
 from rm_portal.customers.rules import RuleError
 from rm_portal.customers.services.tags import RuleContext
-from rm_portal.notifications.services import notify
 from rm_portal.opportunities.conditions import (
     FIRST_RUN_WINDOW,
     Condition,
@@ -45,6 +43,7 @@ from rm_portal.opportunities.conditions import (
     condition_parse,
 )
 from rm_portal.opportunities.models import Opportunity, OpportunityRule
+from rm_portal.opportunities.notices import opportunities_announce
 from rm_portal.opportunities.scripts import script_fields, script_render
 from rm_portal.opportunities.services.snapshot import snapshot_clear, snapshot_refresh
 from rm_portal.org.models import Branch, Role, Staff
@@ -310,30 +309,6 @@ class _Builder:
 
 
 def _dispatch(*, now: datetime, people: People) -> None:
-    """One notification per RM (and per lead for the ownerless queue) for the whole run."""
-    link = reverse("opportunities:inbox")
-    per_person: dict[int, int] = defaultdict(int)
-    users: dict[int, User] = {}
-    counts = (
-        Opportunity.objects.filter(created_at=now)
-        .values("assignee_id", "branch_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for row in counts:
-        if row["assignee_id"]:
-            per_person[row["assignee_id"]] += row["n"]
-        else:
-            for lead in people.leads.get(row["branch_id"], []):
-                per_person[lead.pk] += row["n"]
-                users[lead.pk] = lead
-    missing = [pk for pk in per_person if pk not in users]
-    users.update(User.objects.in_bulk(missing))
-    for pk, n in per_person.items():
-        notify(
-            recipients=[users[pk]],
-            kind="opportunity",
-            title=_("您有 %(n)s 条新商机待处理") % {"n": n},
-            body=_("请在截止日前跟进并记录结果。"),
-            link=link,
-        )
+    """One notification per RM (and per lead for the ownerless queue) for the whole run, saying
+    what is new today (notices.py)."""
+    opportunities_announce(now=now, leads=people.leads)
