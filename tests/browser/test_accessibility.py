@@ -118,6 +118,17 @@ def test_every_page_url_is_walked_or_exempted_with_a_reason(db):
     }
     from django.urls import resolve
 
-    walked_names = {resolve(path).url_name for path in walked}
+    walked_names = {resolve(path).url_name for path in walked if path != "/no-such-page/"}
     missing = _page_names(get_resolver().url_patterns) - walked_names - set(NOT_PAGES) - {"schema", "api-docs"}
     assert not missing, f"pages the accessibility walk does not visit: {sorted(missing)}"
+
+
+def test_the_500_page_passes_axe_and_keeps_the_tab_bar(phone, settings, rm01a):
+    settings.ROOT_URLCONF = "tests.web.urls_failing_page"
+    response = phone.goto(f"{phone.base}/test/failing-page/")
+    assert response is not None and response.status == 500
+    assert phone.locator("html").get_attribute("lang") == "zh-CN"
+    assert phone.locator("nav.tabbar a").count() == 2
+    assert _axe_problems(phone, Page("500", "/test/failing-page/", 500)) == []
+    assert phone.evaluate(TARGETS_JS) == []
+    phone.shot("a11y-500")
