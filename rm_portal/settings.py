@@ -373,6 +373,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ChecklistScopeEnum": "rm_portal.checklists.models.ChecklistTemplate.Scope",
         "ChecklistRunStatusEnum": "rm_portal.checklists.models.ChecklistRun.Status",
+        "MaterialStateEnum": "materials.models.PublishState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

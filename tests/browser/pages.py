@@ -52,6 +52,8 @@ NOT_PAGES = {
     "callback": "WeCom's signed callback",
     "set_language": "POST only",
     "healthz": "JSON",
+    "publish": "POST only",
+    "withdraw": "POST only",
     "admin-password-change": "the Django admin",
 }
 
@@ -89,7 +91,11 @@ def pages_for(role: str) -> list[Page]:
             Page("share-stats", "/materials/stats/"),
             Page("check", "/compliance/check/"),
             Page("search", "/compliance/search/"),
-            *([Page("conversation", f"/compliance/conversations/{conversation.pk}/")] if conversation else []),
+            *(
+                [Page("conversation", f"/compliance/conversations/{conversation.pk}/")]
+                if conversation
+                else []
+            ),
             Page("checklists", "/checklists/"),
             Page("run", f"/checklists/runs/{_first(ChecklistRun.objects.all(), user).pk}/"),
             Page("403", "/customers/import/", 403),

@@ -38,7 +38,9 @@ TARGETS_JS = """
     const label = el.closest('label');
     if (label && (el.type === 'checkbox' || el.type === 'radio')) target = label.getBoundingClientRect();
     if (target.width < 43.5 || target.height < 43.5) {
-      out.push(`${el.tagName.toLowerCase()} "${(el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30)}" ${Math.round(target.width)}×${Math.round(target.height)}`);
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().slice(0, 30);
+      const size = `${Math.round(target.width)}×${Math.round(target.height)}`;
+      out.push(`${el.tagName.toLowerCase()} "${name}" ${size}`);
     }
   }
   return out;
@@ -119,7 +121,9 @@ def test_every_page_url_is_walked_or_exempted_with_a_reason(db):
     from django.urls import resolve
 
     walked_names = {resolve(path).url_name for path in walked if path != "/no-such-page/"}
-    missing = _page_names(get_resolver().url_patterns) - walked_names - set(NOT_PAGES) - {"schema", "api-docs"}
+    missing = (
+        _page_names(get_resolver().url_patterns) - walked_names - set(NOT_PAGES) - {"schema", "api-docs"}
+    )
     assert not missing, f"pages the accessibility walk does not visit: {sorted(missing)}"
 
 
