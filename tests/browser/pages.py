@@ -52,6 +52,7 @@ NOT_PAGES = {
     "callback": "WeCom's signed callback",
     "set_language": "POST only",
     "healthz": "JSON",
+    "import-template": "a CSV file",
     "publish": "POST only",
     "withdraw": "POST only",
     "admin-password-change": "the Django admin",

@@ -103,5 +103,7 @@ def test_a_new_poster_off_its_background_is_refused_by_the_service(hq_page):
 
 
 def test_a_script_ignores_the_layout_fields(hq_page):
-    r = hq_page.post("/materials/new/", {"kind": "script", "title": "话术", "body": "您好", "layout-qr_x": "x"})
+    r = hq_page.post(
+        "/materials/new/", {"kind": "script", "title": "话术", "body": "您好", "layout-qr_x": "x"}
+    )
     assert r.status_code == 302 and not PosterLayout.objects.exists()
