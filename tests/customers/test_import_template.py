@@ -71,7 +71,7 @@ def test_the_page_offers_the_templates_and_lists_the_indicators(hq_page):
     html = hq_page.get("/customers/import/").content.decode()
     assert f"{URL}?encoding=utf-8" in html and f"{URL}?encoding=gbk" in html
     assert "GBK" in html and "UTF-8" in html
-    for code, name, _group, kind, _unit in INDICATORS:
+    for code, name, _group, _kind, _unit in INDICATORS:
         assert f"<code>{code}</code>" in html and name in html
     assert "指标清单（7 项）" in html and "是否" in html  # the flag type, in words
 

@@ -48,7 +48,7 @@ def test_moving_a_slot_and_hiding_another_is_stored(hq_page, hq_admin):
     del data["layout-phone_show"]
     r = hq_page.post(f"/materials/{m.pk}/edit/", data)
     assert r.status_code == 302
-    qr_x, qr_y, qr_size, slots, version = stored(m)
+    _qr_x, _qr_y, qr_size, slots, version = stored(m)
     assert qr_size == 360 and version == 2
     assert slots["name"] == {"x": 120, "y": 1500, "size": 72, "color": "#1f2329"}
     assert "phone" not in slots  # a hidden slot is not drawn
