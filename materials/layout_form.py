@@ -73,12 +73,13 @@ class PosterLayoutForm(forms.Form):
             colour = data.get(f"{slot}_color")
             if colour is not None and not COLOUR.match(colour):
                 self.add_error(f"{slot}_color", _("颜色须为 #RRGGBB，例如 #b4232a"))
-        qr_x, qr_y, qr_size = data.get("qr_x"), data.get("qr_y"), data.get("qr_size")
-        known = self.width and self.height and qr_x is not None and qr_y is not None and qr_size is not None
-        if known and (qr_x + qr_size > self.width or qr_y + qr_size > self.height):
-            self.add_error(
-                "qr_size", _("二维码超出背景图（%(w)d×%(h)d）") % {"w": self.width, "h": self.height}
-            )
+        box = [v for v in (data.get(k) for k in ("qr_x", "qr_y", "qr_size")) if isinstance(v, int)]
+        if self.width and self.height and len(box) == 3:
+            qr_x, qr_y, qr_size = box
+            if qr_x + qr_size > self.width or qr_y + qr_size > self.height:
+                self.add_error(
+                    "qr_size", _("二维码超出背景图（%(w)d×%(h)d）") % {"w": self.width, "h": self.height}
+                )
         return data
 
     def slot_rows(self) -> list[dict[str, Any]]:
