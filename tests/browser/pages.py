@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 
 from compliance.models import Alert, Conversation, Term
 from materials.models import Kind, Material
+from materials.services.materials import material_create
 from materials.services.shares import share_create
 from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate
 from rm_portal.customers.models import Customer
@@ -137,6 +138,8 @@ def pages_for(role: str) -> list[Page]:
             Page("check", "/compliance/check/"),
             Page("403", "/customers/", 403),
         ]
+    # The demo publishes everything; a draft makes head office's drafts card and draft state appear.
+    draft = material_create(by=user, kind=Kind.SCRIPT, title="草稿话术", body="{customer_name}您好")
     customer = _first(Customer.objects.all(), user)
     poster = _first(Material.objects.filter(kind=Kind.POSTER), user)
     template = ChecklistTemplate.objects.order_by("pk").first()  # templates are head office's own, unscoped
@@ -152,6 +155,7 @@ def pages_for(role: str) -> list[Page]:
         Page("material-new", "/materials/new/"),
         Page("material", f"/materials/{material.pk}/"),
         Page("material-edit", f"/materials/{material.pk}/edit/"),
+        Page("draft-edit", f"/materials/{draft.pk}/edit/"),
         Page("poster-edit", f"/materials/{poster.pk}/edit/"),
         Page("share-stats", "/materials/stats/"),
         Page("terms", "/compliance/terms/"),

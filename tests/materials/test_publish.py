@@ -118,3 +118,14 @@ def test_the_publish_page_is_head_office_only(hq_admin, rm01a):
     assert page_client(rm01a).post(f"/materials/{poster.pk}/publish/").status_code == 403
     assert page_client(hq_admin).get(f"/materials/{poster.pk}/publish/").status_code == 405
     assert Material.objects.get().publish_from is None
+
+
+def test_head_office_today_lists_the_drafts_until_they_are_published(hq_admin, rm01a):
+    poster = draft_poster(hq_admin)
+    client = page_client(hq_admin)
+    html = client.get("/").content.decode()
+    assert 'data-testid="drafts-card"' in html and "1 份物料还是草稿" in html
+    assert f"/materials/{poster.pk}/edit/" in html
+    assert 'data-testid="drafts-card"' not in page_client(rm01a).get("/").content.decode()
+    client.post(f"/materials/{poster.pk}/publish/")
+    assert 'data-testid="drafts-card"' not in client.get("/").content.decode()
