@@ -40,7 +40,7 @@ from materials.serializers import (
     ShareStatOut,
     landing_url,
 )
-from materials.services.materials import material_create, material_update
+from materials.services.materials import material_create, material_publish, material_update, material_withdraw
 from materials.services.posters import poster_make
 from materials.services.shares import share_create
 from rm_portal.api.inputs import validated
@@ -148,6 +148,30 @@ class MaterialDetailApi(APIView):
     @extend_schema(request=MaterialIn, responses={200: MaterialOut})
     def put(self, request: AuthedRequest, pk: int) -> Response:
         return self._update(request, pk, partial=False)
+
+
+class MaterialPublishApi(APIView):
+    """Head office's explicit publish step: 400 naming what is missing, 409 when already published."""
+
+    permission_classes = [IsHeadOffice]
+
+    @extend_schema(request=None, responses={200: MaterialOut})
+    def post(self, request: AuthedRequest, pk: int) -> Response:
+        material = material_publish(material=material_for(request.user, pk), by=request.user)
+        return Response(
+            MaterialOut(material_for(request.user, material.pk), context={"request": request}).data
+        )
+
+
+class MaterialWithdrawApi(APIView):
+    permission_classes = [IsHeadOffice]
+
+    @extend_schema(request=None, responses={200: MaterialOut})
+    def post(self, request: AuthedRequest, pk: int) -> Response:
+        material = material_withdraw(material=material_for(request.user, pk), by=request.user)
+        return Response(
+            MaterialOut(material_for(request.user, material.pk), context={"request": request}).data
+        )
 
 
 class ShareIn(serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,6 +35,13 @@ class MarketingCategory(models.TextChoices):
     INSURANCE = "insurance", _("保险")
     DEPOSIT = "deposit", _("存款")
     LOAN = "loan", _("贷款")
+
+
+class PublishState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SCHEDULED = "scheduled", _("待发布")
+    PUBLISHED = "published", _("已发布")
+    WITHDRAWN = "withdrawn", _("已下架")
 
 
 class Material(models.Model):
@@ -68,6 +77,17 @@ class Material(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.title}"
+
+    def state_at(self, now: datetime) -> PublishState:
+        """Where the material stands for the RMs: no `publish_from` is a draft nobody but head
+        office sees; a future one is scheduled; a past `publish_until` is withdrawn."""
+        if self.publish_from is None:
+            return PublishState.DRAFT
+        if self.publish_until is not None and self.publish_until <= now:
+            return PublishState.WITHDRAWN
+        if self.publish_from > now:
+            return PublishState.SCHEDULED
+        return PublishState.PUBLISHED
 
 
 class Attachment(models.Model):

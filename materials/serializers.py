@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
-from materials.models import Attachment, Material, OverrideLog, PosterLayout, ShareToken
+from materials.models import Attachment, Material, OverrideLog, PosterLayout, PublishState, ShareToken
 from materials.services.shares import share_text
 from rm_portal.org.serializers import BranchOut, PersonOut
 
@@ -57,12 +59,16 @@ class MaterialOut(serializers.ModelSerializer[Material]):
     attachments = AttachmentOut(many=True)
     layout = LayoutOut(allow_null=True, help_text="poster templates only")
     poster_url = serializers.SerializerMethodField(help_text="the calling RM's poster; poster templates only")
+    state = serializers.SerializerMethodField(
+        help_text="draft (no publish_from), scheduled, published or withdrawn: what the RMs see now"
+    )
 
     class Meta:
         model = Material
         fields = [
             "id",
             "kind",
+            "state",
             "title",
             "body",
             "category",
@@ -79,6 +85,10 @@ class MaterialOut(serializers.ModelSerializer[Material]):
             "layout",
             "poster_url",
         ]
+
+    @extend_schema_field(serializers.ChoiceField(choices=PublishState.choices))
+    def get_state(self, material: Material) -> str:
+        return str(material.state_at(timezone.now()).value)
 
     def get_poster_url(self, material: Material) -> str | None:
         if getattr(material, "layout", None) is None:

@@ -1,4 +1,5 @@
-"""The materials card on the Today page: the last 7 days of the RM's (or the branch's) outreach."""
+"""The materials cards on the Today page: the last 7 days of the RM's (or the branch's) outreach;
+for head office, the drafts nobody sees yet."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 from django.utils import timezone
 
-from materials.models import ShareToken, ViewEvent
+from materials.models import Material, ShareToken, ViewEvent
 from rm_portal.org.access import scope
 from rm_portal.org.models import Role
 from rm_portal.web.today import Card, provides
@@ -29,3 +30,15 @@ def outreach_card(user: User, role: str) -> Card | None:
         )
     )
     return Card("materials/_today_card.html", {"shares": shares, **views}, order=60)
+
+
+@provides
+def drafts_card(user: User, role: str) -> Card | None:
+    """Head office's reminder that saved materials are not out: a draft is never published by itself."""
+    if role != Role.HEAD_OFFICE:
+        return None
+    drafts = list(scope(user, Material.objects.filter(publish_from__isnull=True)).order_by("-updated_at")[:3])
+    if not drafts:
+        return None
+    total = scope(user, Material.objects.filter(publish_from__isnull=True)).count()
+    return Card("materials/_today_drafts.html", {"drafts": drafts, "total": total}, order=55)

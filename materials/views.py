@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from dataclasses import asdict
@@ -17,8 +16,19 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
-from materials.models import Attachment, Kind, MarketingCategory, RiskLevel, ShareToken
+from materials.layout_form import PosterLayoutForm, layout_initial
+from materials.models import (
+    Attachment,
+    Kind,
+    MarketingCategory,
+    Material,
+    PosterLayout,
+    PublishState,
+    RiskLevel,
+    ShareToken,
+)
 from materials.placeholders import PLACEHOLDERS, fill, values_for
 from materials.selectors import (
     live_share,
@@ -30,7 +40,13 @@ from materials.selectors import (
 )
 from materials.serializers import landing_url
 from materials.services.landing import view_record
-from materials.services.materials import material_create, material_update
+from materials.services.materials import (
+    material_create,
+    material_publish,
+    material_update,
+    material_withdraw,
+    publish_gaps,
+)
 from materials.services.shares import ShareRefused, share_create, share_text
 from materials.uploads import IMAGE_TYPES, stored_image_type
 from rm_portal.core.errors import DomainError
@@ -174,11 +190,14 @@ def material_list_page(request: AuthedHttpRequest) -> HttpResponse:
     kind = kind if kind in Kind.values else ""
     q = request.GET.get("q", "").strip()[:100]
     items = list(material_list(user=request.user, kind=kind, q=q)[:100])
+    now = timezone.now()
+    rows = [(m, m.state_at(now)) for m in items]
     return render(
         request,
         "materials/list.html",
         {
             "items": items,
+            "rows": rows,
             "kind": kind,
             "q": q,
             "kinds": Kind.choices,
@@ -291,21 +310,6 @@ class MaterialForm(forms.Form):
     allow_override = forms.BooleanField(label=gettext_lazy("允许说明理由后越过适当性校验"), required=False)
     attachments = forms.FileField(label=gettext_lazy("附件（PDF 或图片）"), required=False)
     background = forms.FileField(label=gettext_lazy("海报背景图"), required=False)
-    layout = forms.CharField(
-        label=gettext_lazy("海报版式（JSON）"), required=False, widget=forms.Textarea(attrs={"rows": 8})
-    )
-
-    def clean_layout(self) -> dict[str, Any] | None:
-        raw = self.cleaned_data["layout"].strip()
-        if not raw:
-            return None
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            raise forms.ValidationError(_("版式不是有效的 JSON")) from None
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("版式必须是 JSON 对象"))
-        return value
 
     def service_kwargs(self) -> dict[str, Any]:
         """The cleaned form as the service's keyword arguments (named as the service names them,
@@ -315,27 +319,54 @@ class MaterialForm(forms.Form):
         data["branches"] = [b.strip() for b in re.split(r"[,，]", data["branches"]) if b.strip()]
         attachment = data.pop("attachments")
         data["attachments"] = [attachment] if attachment else []
-        for name in ("background", "layout"):
-            if data.get(name) is None:
-                data.pop(name)
+        if data.get("background") is None:
+            data.pop("background")
         return data
+
+
+def _layout_form(request: AuthedHttpRequest, layout: PosterLayout | None, *, used: bool) -> PosterLayoutForm:
+    """The layout form of a poster template, bound to the POST only when the material is a poster."""
+    stored = (
+        {"qr_x": layout.qr_x, "qr_y": layout.qr_y, "qr_size": layout.qr_size, "slots": layout.slots}
+        if layout
+        else DEFAULT_LAYOUT
+    )
+    return PosterLayoutForm(
+        request.POST if request.method == "POST" and used else None,
+        prefix="layout",
+        initial=layout_initial(stored, DEFAULT_LAYOUT),
+        width=layout.width if layout else None,
+        height=layout.height if layout else None,
+    )
+
+
+def _saved_message(material: Material) -> str:
+    # Saving never publishes: say so, so a draft is not left by mistake.
+    if material.state_at(timezone.now()) == PublishState.DRAFT:
+        return _("已保存为草稿：客户经理还看不到，确认无误后点「发布」")
+    return _("已保存为第 %(v)d 版") % {"v": material.version}
 
 
 @staff_page(Role.HEAD_OFFICE)
 def material_new(request: AuthedHttpRequest) -> HttpResponse:
-    form = MaterialForm(
-        request.POST or None, request.FILES or None, initial={"layout": json.dumps(DEFAULT_LAYOUT)}
-    )
-    if request.method == "POST" and form.is_valid():
+    form = MaterialForm(request.POST or None, request.FILES or None)
+    is_poster = request.POST.get("kind") == Kind.POSTER
+    layout_form = _layout_form(request, None, used=is_poster)
+    if request.method == "POST" and form.is_valid() and (not is_poster or layout_form.is_valid()):
+        kwargs = form.service_kwargs()
+        if is_poster:
+            kwargs["layout"] = layout_form.layout()
         try:
-            material = material_create(by=request.user, **form.service_kwargs())
+            material = material_create(by=request.user, **kwargs)
         except DomainError as error:
             show_error(request, error, form)
         else:
-            messages.success(request, _("已保存"))
+            messages.success(request, _saved_message(material))
             return redirect("materials:edit", pk=material.pk)
     return render(
-        request, "materials/edit.html", {"form": form, "material": None, "placeholders": PLACEHOLDERS}
+        request,
+        "materials/edit.html",
+        {"form": form, "layout_form": layout_form, "material": None, "placeholders": PLACEHOLDERS},
     )
 
 
@@ -356,27 +387,59 @@ def material_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "publish_until": timezone.localtime(material.publish_until) if material.publish_until else None,
         "branches": ", ".join(b.code for b in material.branches.all()),
         "allow_override": material.allow_override,
-        "layout": json.dumps(
-            {"qr_x": layout.qr_x, "qr_y": layout.qr_y, "qr_size": layout.qr_size, "slots": layout.slots}
-            if layout
-            else DEFAULT_LAYOUT,
-            ensure_ascii=False,
-        ),
     }
     form = MaterialForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    is_poster = material.kind == Kind.POSTER
+    # A new background changes the size the layout is checked against: the service checks it then.
+    new_background = bool(request.FILES.get("background"))
+    layout_form = _layout_form(request, None if new_background else layout, used=is_poster)
+    if request.method == "POST" and form.is_valid() and (not is_poster or layout_form.is_valid()):
         kwargs = form.service_kwargs()
-        if material.kind != Kind.POSTER:
-            kwargs.pop("layout", None)
+        if is_poster:
+            kwargs["layout"] = layout_form.layout()
         try:
-            material_update(material=material, by=request.user, **kwargs)
+            material = material_update(material=material, by=request.user, **kwargs)
         except DomainError as error:
             show_error(request, error, form)
         else:
-            messages.success(request, _("已保存为第 %(v)d 版") % {"v": material.version + 1})
+            messages.success(request, _saved_message(material))
             return redirect("materials:edit", pk=material.pk)
     return render(
         request,
         "materials/edit.html",
-        {"form": form, "material": material, "layout": layout, "placeholders": PLACEHOLDERS},
+        {
+            "form": form,
+            "layout_form": layout_form if is_poster else None,
+            "material": material,
+            "state": material.state_at(timezone.now()),
+            "gaps": publish_gaps(material),
+            "layout": layout,
+            "placeholders": PLACEHOLDERS,
+        },
     )
+
+
+@staff_page(Role.HEAD_OFFICE)
+@require_POST
+def material_publish_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    material = material_for(request.user, pk)
+    try:
+        material_publish(material=material, by=request.user)
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, _("已发布：客户经理现在可以看到并转发"))
+    return redirect("materials:edit", pk=pk)
+
+
+@staff_page(Role.HEAD_OFFICE)
+@require_POST
+def material_withdraw_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    material = material_for(request.user, pk)
+    try:
+        material_withdraw(material=material, by=request.user)
+    except DomainError as error:
+        show_error(request, error)
+    else:
+        messages.success(request, _("已下架：客户经理不再看到这份物料"))
+    return redirect("materials:edit", pk=pk)

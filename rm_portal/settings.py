@@ -392,6 +392,7 @@ SPECTACULAR_SETTINGS = {
         "HoldingTypeEnum": "rm_portal.customers.models.HoldingType",
         "MatchingSignalKindEnum": "rm_portal.matching.models.SignalKind",
         "RecommendationKindEnum": "rm_portal.matching.models.RecommendationKind",
+        "MaterialStateEnum": "materials.models.PublishState",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -38,4 +38,4 @@ urlpatterns = [
 handler400 = exceptions.api_or_page(exceptions.api_400, defaults.bad_request)
 handler403 = exceptions.api_or_page(exceptions.api_403, defaults.permission_denied)
 handler404 = exceptions.api_or_page(exceptions.api_404, defaults.page_not_found)
-handler500 = exceptions.api_or_page(exceptions.api_500, defaults.server_error)
+handler500 = exceptions.api_or_page(exceptions.api_500, web_views.server_error)

@@ -9,12 +9,13 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from materials.models import Attachment, Kind, Material, PosterLayout
+from materials.models import Attachment, Kind, Material, PosterLayout, PublishState
 from materials.placeholders import PLACEHOLDERS, unknown_placeholders
 from materials.uploads import Checked, CleanImage, background_clean, check_attachment
-from rm_portal.core.errors import Invalid
+from rm_portal.core.errors import Conflict, Invalid
 from rm_portal.org.models import Branch
 
 MIN_QR_SIZE = 120  # px; smaller does not scan reliably from a phone screen or a print
@@ -244,4 +245,53 @@ def material_update(
         for name, value in clean.items():
             setattr(row, name, value)
         row.save()
+    return material
+
+
+def publish_gaps(material: Material) -> dict[str, str]:
+    """What a material still lacks before RMs may see it, field by field (empty: complete)."""
+    gaps: dict[str, str] = {}
+    if not material.title.strip():
+        gaps["title"] = _("请填写标题")
+    if material.kind in (Kind.SCRIPT, Kind.NEWS, Kind.PRODUCT) and not material.body.strip():
+        gaps["body"] = _("请填写正文")
+    if material.kind == Kind.PRODUCT:
+        if not material.risk_level:
+            gaps["risk_level"] = _("产品资料必须填写产品风险等级")
+        if not material.marketing_category:
+            gaps["marketing_category"] = _("产品资料必须填写营销类别")
+    if material.kind == Kind.POSTER and getattr(material, "layout", None) is None:
+        gaps["background"] = _("海报模板须上传背景图并设置版式")
+    return gaps
+
+
+@transaction.atomic
+def material_publish(*, material: Material, by: User) -> Material:
+    """Head office's explicit publish: the RMs of its branches see it from now on. Refused, naming
+    what is missing, while the material is incomplete; a withdrawn material comes back."""
+    material = Material.objects.select_for_update().get(pk=material.pk)
+    now = timezone.now()
+    if material.state_at(now) == PublishState.PUBLISHED:
+        raise Conflict(_("这份物料已经发布"))
+    gaps = publish_gaps(material)
+    if gaps:
+        raise Invalid(_("物料还不完整，不能发布：%(what)s") % {"what": "；".join(gaps.values())}, fields=gaps)
+    material.publish_from = now
+    if material.publish_until is not None and material.publish_until <= now:
+        material.publish_until = None
+    material.save(update_fields=["publish_from", "publish_until", "updated_at"])
+    return material
+
+
+@transaction.atomic
+def material_withdraw(*, material: Material, by: User) -> Material:
+    """Head office takes a published or scheduled material off the RMs' lists now."""
+    material = Material.objects.select_for_update().get(pk=material.pk)
+    now = timezone.now()
+    if material.state_at(now) not in (PublishState.PUBLISHED, PublishState.SCHEDULED):
+        raise Conflict(_("这份物料没有在发布中"))
+    material.publish_until = now
+    if material.publish_from is not None and material.publish_from > now:
+        material.publish_from = now
+    material.save(update_fields=["publish_from", "publish_until", "updated_at"])
     return material

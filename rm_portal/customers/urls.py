@@ -7,6 +7,7 @@ app_name = "customers"
 urlpatterns = [
     path("", views.customer_list, name="list"),
     path("import/", views.customer_import, name="import"),
+    path("import/template.csv", views.customer_import_template, name="import-template"),
     path("handover/", views.handover, name="handover"),
     path("handover/preview/", views.handover_preview_page, name="handover-preview"),
     path("handover/confirm/", views.handover_confirm_page, name="handover-confirm"),

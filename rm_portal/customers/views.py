@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.models import User
 from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -24,8 +24,10 @@ from rm_portal.core.models import Job
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.customers import selectors
 from rm_portal.customers.forms import HandoverConfirmForm
+from rm_portal.customers.import_template import ENCODINGS, indicator_list, template_csv
 from rm_portal.customers.masking import mask_id_number, mask_phone
 from rm_portal.customers.models import Customer, Handover, Holding, HoldingType
+from rm_portal.customers.progress import PROGRESS_WORDS, job_progress
 from rm_portal.customers.services.handover import handover_confirm, handover_kinds, handover_preview
 from rm_portal.customers.services.imports import JOB_KIND, customers_import_upload
 from rm_portal.customers.services.portraits import (
@@ -273,15 +275,24 @@ def customer_import(request: AuthedHttpRequest) -> HttpResponse:
         return redirect(f"{request.path}?job={job.pk}")
     jobs = Job.objects.filter(owner=request.user, kind=JOB_KIND).order_by("-created_at")[:5]
     rows = [
-        {
-            "job": job,
-            "percent": round(job.processed * 100 / job.total)
-            if job.total
-            else (100 if job.state == "done" else 0),
-        }
+        {"job": job, "progress": job_progress(state=job.state, processed=job.processed, total=job.total)}
         for job in jobs
     ]
-    return render(request, "customers/import.html", {"jobs": rows})
+    return render(
+        request,
+        "customers/import.html",
+        {"jobs": rows, "indicators": list(indicator_list()), "progress_words": PROGRESS_WORDS},
+    )
+
+
+@staff_page(Role.HEAD_OFFICE)
+def customer_import_template(request: AuthedHttpRequest) -> HttpResponse:
+    encoding = request.GET.get("encoding", "utf-8")
+    if encoding not in ENCODINGS:
+        raise Http404
+    response = HttpResponse(template_csv(encoding), content_type=f"text/csv; charset={ENCODINGS[encoding]}")
+    response["Content-Disposition"] = f'attachment; filename="customer-import-template-{encoding}.csv"'
+    return response
 
 
 @staff_page(Role.BRANCH_LEAD, Role.HEAD_OFFICE)

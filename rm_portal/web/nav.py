@@ -60,3 +60,9 @@ def bar_and_more(role: str | None) -> tuple[list[dict[str, str]], list[dict[str,
     others = [t for t in tabs if t["key"] != "me"]
     room = BAR_SIZE - len(me)
     return others[:room] + me, others[room:]
+
+
+def shell_tabs() -> list[dict[str, str]]:
+    """The tabs every role has (今日, 我的), for a page drawn without knowing who is asking: the
+    500 page, which must not touch the database that may be what failed."""
+    return [t for t in tabs_for(Role.RM.value) if t["key"] in ("today", "me")]

@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,6 +22,7 @@ from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
+from rm_portal.web.nav import shell_tabs
 from rm_portal.web.today import cards_for
 
 
@@ -118,3 +120,10 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"database": "ok", "scheduler_last_beat": last_beat},
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page: the shell with the tab bar, rendered without the context processors (they
+    read the session, the person and the unread count from the database, which may be down)."""
+    html = loader.get_template("500.html").render({"tabs": shell_tabs()})
+    return HttpResponse(html, status=500)

@@ -78,3 +78,13 @@ def customer(owner, cust_no: str = "C0001", risk_rating: str = "C3", consents=No
         risk_rating=risk_rating,
         consents={"wealth": True} if consents is None else consents,
     )
+
+
+def layout_post(layout: dict, prefix: str = "layout") -> dict[str, object]:
+    """A layout as the edit page's form posts it: the QR box, then each slot's fields."""
+    data: dict[str, object] = {f"{prefix}-{k}": layout[k] for k in ("qr_x", "qr_y", "qr_size")}
+    for slot, values in layout["slots"].items():
+        data[f"{prefix}-{slot}_show"] = "on"
+        for part, value in values.items():
+            data[f"{prefix}-{slot}_{part}"] = value
+    return data

@@ -17,7 +17,7 @@ from django.utils import timezone
 from PIL import Image, PngImagePlugin
 
 from materials.models import Attachment, Material, PosterLayout
-from tests.materials.factories import LAYOUT, png_bytes, poster
+from tests.materials.factories import LAYOUT, layout_post, png_bytes, poster
 from tests.materials.test_landing import make_share
 
 pytestmark = pytest.mark.django_db
@@ -87,7 +87,7 @@ def test_the_page_refuses_an_svg_background_on_its_field(client, hq_admin):
     body = {
         "kind": "poster",
         "title": "海报",
-        "layout": json.dumps(LAYOUT),
+        **layout_post(LAYOUT),
         "background": SimpleUploadedFile("bg.svg", SVG),
     }
     r = client.post("/materials/new/", body)

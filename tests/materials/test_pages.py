@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
 from materials.models import Material, ShareToken
-from tests.materials.factories import LAYOUT, customer, png_upload, poster, product, script
+from tests.materials.factories import LAYOUT, customer, layout_post, png_upload, poster, product, script
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +66,7 @@ def test_head_office_uploads_a_poster_and_sees_the_preview(browser_of, hq_admin,
     client = browser_of(hq_admin)
     r = client.post(
         "/materials/new/",
-        {"kind": "poster", "title": "新年海报", "background": png_upload(), "layout": json.dumps(LAYOUT)},
+        {"kind": "poster", "title": "新年海报", "background": png_upload(), **layout_post(LAYOUT)},
     )
     m = Material.objects.get()
     assert r.status_code == 302 and r["Location"] == f"/materials/{m.pk}/edit/"
@@ -76,10 +74,13 @@ def test_head_office_uploads_a_poster_and_sees_the_preview(browser_of, hq_admin,
     assert f"/api/v1/materials/{m.pk}/preview.png" in page
     r = client.post(
         f"/materials/{m.pk}/edit/",
-        {"kind": "poster", "title": "新年海报", "layout": json.dumps({**LAYOUT, "qr_size": 50})},
+        {"kind": "poster", "title": "新年海报", **layout_post({**LAYOUT, "qr_size": 50})},
     )
-    assert r.status_code == 200 and "太小" in r.content.decode()
-    r = client.post(f"/materials/{m.pk}/edit/", {"kind": "poster", "title": "新年海报 2", "body": "{oops}"})
+    assert r.status_code == 200 and "须在 120 到 1080 之间" in r.content.decode()
+    r = client.post(
+        f"/materials/{m.pk}/edit/",
+        {"kind": "poster", "title": "新年海报 2", "body": "{oops}", **layout_post(LAYOUT)},
+    )
     assert "{oops}" in r.content.decode()
     assert Material.objects.get().version == 1
     for user in (rm01a, compliance):

@@ -14,7 +14,7 @@ def test_the_login_page_is_chinese_by_default_even_for_an_english_browser(client
     r = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
     html = r.content.decode()
     assert r.status_code == 200
-    assert "员工登录" in html and 'lang="zh-hans"' in html
+    assert "员工登录" in html and 'lang="zh-CN"' in html
     assert 'name="viewport"' in html
 
 
