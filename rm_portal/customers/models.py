@@ -182,6 +182,9 @@ class TagDefinition(models.Model):
     rule = models.TextField(_("规则"))
     active = models.BooleanField(_("启用"), default=True)
     recomputed_at = models.DateTimeField(null=True, blank=True)
+    # The compiled rule (references expanded) its holders were last computed with: a different
+    # digest means every customer is evaluated again, an equal one only the changed customers.
+    rule_digest = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -307,3 +310,43 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job_id} {self.name}"
+
+
+class CustomerFeatures(models.Model):
+    """The narrow, typed feature table: one row per customer with a column for each indicator a tag
+    rule or an opportunity condition uses (added by `services/features.py`, never by a migration:
+    the set follows the rules). Recompute and generation read these columns instead of unpacking
+    the 448-key wide record; the wide record stays the portrait's source.
+
+    `present`: the customer has a latest wide record (a customer without one matches no rule).
+    `changed_at`: when a refresh last rewrote the row, what an incremental recompute looks at."""
+
+    customer = models.OneToOneField(
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="features"
+    )
+    present = models.BooleanField(default=False)
+    changed_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "customers_features"
+        verbose_name = _("客户特征")
+        verbose_name_plural = _("客户特征")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)
+
+
+class FeatureStale(models.Model):
+    """Customers whose wide record was written since the feature table last read it. Filled by
+    database triggers on the wide table (migration 0005), so every writer — the import, the seed,
+    an ORM `update()` — is seen without remembering to call anything; emptied by the refresh."""
+
+    customer_id = models.BigIntegerField(primary_key=True)
+
+    class Meta:
+        db_table = "customers_featurestale"
+        verbose_name = _("待刷新特征")
+        verbose_name_plural = _("待刷新特征")
+
+    def __str__(self) -> str:
+        return str(self.customer_id)

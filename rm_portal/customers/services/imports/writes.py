@@ -10,9 +10,9 @@ from django.utils.translation import gettext as _
 
 from rm_portal.customers.models import Customer, IndicatorValues, OwnershipRecord
 from rm_portal.customers.services.imports.rows import BATCH, Context
-from rm_portal.customers.services.locks import hold
+from rm_portal.customers.services.locks import IMPORT_LOCK, hold
 
-IMPORT_LOCK = "customers.import_batch"
+__all__ = ["IMPORT_LOCK", "apply_batch"]
 
 
 def apply_batch(
