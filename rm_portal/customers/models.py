@@ -321,8 +321,11 @@ class CustomerFeatures(models.Model):
     `present`: the customer has a latest wide record (a customer without one matches no rule).
     `changed_at`: when a refresh last rewrote the row, what an incremental recompute looks at."""
 
+    # No database constraint: Django still deletes the row with its customer, and the refresh's
+    # ALTER TABLE … ADD COLUMN would otherwise fail on the deferred FK checks of rows written
+    # earlier in the same transaction ("pending trigger events").
     customer = models.OneToOneField(
-        Customer, on_delete=models.CASCADE, primary_key=True, related_name="features"
+        Customer, on_delete=models.CASCADE, primary_key=True, related_name="features", db_constraint=False
     )
     present = models.BooleanField(default=False)
     changed_at = models.DateTimeField(db_index=True)

@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='CustomerFeatures',
             fields=[
-                ('customer', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='features', serialize=False, to='customers.customer')),
+                ('customer', models.OneToOneField(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='features', serialize=False, to='customers.customer')),
                 ('present', models.BooleanField(default=False)),
                 ('changed_at', models.DateTimeField(db_index=True)),
             ],

@@ -96,7 +96,7 @@ def _upsert(
     `compared`: the columns that were there before; `changed_at` moves only if one of them (or
     `present`) differs. Only quoted names and placeholders are formatted into the SQL."""
     quote = connection.ops.quote_name
-    params: list[object] = [at]
+    params: list[object] = [connection.ops.adapt_datetimefield_value(at)]
     names = [quote(feature_column(code, kind)) for code, kind in columns.items()]
     if connection.vendor == "postgresql":
         reads = [_extract(code, kind, "r.w", params) for code, kind in columns.items()]

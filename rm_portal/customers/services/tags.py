@@ -272,7 +272,11 @@ def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> 
 
 
 def tags_recompute(
-    *, codes: list[str] | None = None, single_pass: bool | None = None, full: bool = False
+    *,
+    codes: list[str] | None = None,
+    single_pass: bool | None = None,
+    full: bool = False,
+    report: dict[str, int] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Recompute every active tag (or the named ones), dependencies first.
 
@@ -280,7 +284,9 @@ def tags_recompute(
     (`_recompute_single_pass`), incrementally: a tag whose compiled rule is unchanged is evaluated
     only for the customers whose features changed since its last recompute; a new or changed rule
     (or `full=True`) for everyone. `single_pass=False` runs one query per tag over the wide
-    records (`tag_recompute`), the plain ORM form; tests check both agree."""
+    records (`tag_recompute`), the plain ORM form; tests check both agree. `report`, when given,
+    is filled with what the single pass read: `stale` (customers re-read from the wide table),
+    `scanned` (feature rows evaluated), `everyone` / `incremental` (tags of either kind)."""
     context = RuleContext.load()
     tags = list(TagDefinition.objects.filter(active=True).order_by("code"))
     if codes is not None:
@@ -291,7 +297,7 @@ def tags_recompute(
     results: dict[str, dict[str, int]] = {}
     if single_pass and ordered:
         try:
-            results, ordered = _recompute_single_pass(ordered, context, full=full)
+            results, ordered = _recompute_single_pass(ordered, context, full=full, report=report)
         except DatabaseError:
             # A value the database cannot read as its indicator's type (data written around the
             # import's checks): fall back to one query per tag, so only the affected tags wait.
@@ -321,7 +327,11 @@ class _Compiled:
 
 
 def _recompute_single_pass(
-    tags: list[TagDefinition], context: RuleContext, *, full: bool = False
+    tags: list[TagDefinition],
+    context: RuleContext,
+    *,
+    full: bool = False,
+    report: dict[str, int] | None = None,
 ) -> tuple[dict[str, dict[str, int]], list[TagDefinition]]:
     """Every tag whose expanded rule is small enough, in one pass over the feature table; returns
     their results and the tags left for one query each (in the same order: they may refer to
@@ -364,9 +374,14 @@ def _recompute_single_pass(
     with transaction.atomic(), connection.cursor() as cursor:
         hold(RECOMPUTE_LOCK)
         now = timezone.now()
+        # Raw SQL gets the value as the ORM would write it (SQLite stores text, without the offset).
+        stamp = connection.ops.adapt_datetimefield_value(now)
         everyone = [c for c in compiled if full or _needs_everyone(c, refresh.added)]
         changed = [c for c in compiled if c not in everyone]
         since = min((c.tag.recomputed_at for c in changed if c.tag.recomputed_at), default=None)
+        if report is not None:
+            report.update(stale=refresh.stale, everyone=len(everyone), incremental=len(changed))
+            report["scanned"] = _scanned(cursor, bool(everyone), since if changed else None)
         cursor.execute("DROP TABLE IF EXISTS rm_tag_eval")
         cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint)")
         _evaluate(cursor, everyone, None)
@@ -387,7 +402,7 @@ def _recompute_single_pass(
                 "JOIN customers_features x ON x.customer_id = c.customer_id "
                 f"WHERE c.tag_id IN ({_ids(changed)}) AND x.changed_at > %s"
             )
-            scope_params.append(since)
+            scope_params.append(connection.ops.adapt_datetimefield_value(since))
         current = f"SELECT customer_id, tag_id FROM ({' UNION ALL '.join(scope)}) held"  # noqa: S608
         evaluated = "SELECT customer_id, tag_id FROM rm_tag_eval"
         for table, sql, params in (
@@ -399,7 +414,7 @@ def _recompute_single_pass(
         cursor.execute(
             "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "
             "SELECT customer_id, tag_id, 'removed', %s FROM rm_tag_removed",
-            [now],
+            [stamp],
         )
         cursor.execute(
             "DELETE FROM customers_customertag WHERE (tag_id, customer_id) IN "
@@ -408,12 +423,12 @@ def _recompute_single_pass(
         cursor.execute(
             "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "
             "SELECT customer_id, tag_id, 'added', %s FROM rm_tag_added",
-            [now],
+            [stamp],
         )
         cursor.execute(
             "INSERT INTO customers_customertag (customer_id, tag_id, since) "
             "SELECT customer_id, tag_id, %s FROM rm_tag_added",
-            [now],
+            [stamp],
         )
         cursor.execute(
             "SELECT tag_id, 'added', count(*) FROM rm_tag_added GROUP BY tag_id UNION ALL "
@@ -441,6 +456,18 @@ def _needs_everyone(item: _Compiled, added: set[str]) -> bool:
     return item.tag.rule_digest != item.digest or item.tag.recomputed_at is None or bool(item.codes & added)
 
 
+def _scanned(cursor: CursorWrapper, everyone: bool, since: datetime | None) -> int:
+    """The feature rows the evaluation reads: all of them when a tag is evaluated for everyone."""
+    if everyone:
+        cursor.execute("SELECT count(*) FROM customers_features WHERE present")
+    elif since is not None:
+        stamp = connection.ops.adapt_datetimefield_value(since)
+        cursor.execute("SELECT count(*) FROM customers_features WHERE present AND changed_at > %s", [stamp])
+    else:
+        return 0
+    return int(cursor.fetchone()[0])
+
+
 def _ids(items: list[_Compiled]) -> str:
     return ", ".join(str(int(item.tag.pk)) for item in items)
 
@@ -453,7 +480,7 @@ def _evaluate(cursor: CursorWrapper, items: list[_Compiled], since: datetime | N
     if not items:
         return
     where = "x.present" + (" AND x.changed_at > %s" if since is not None else "")
-    where_params: list[Any] = [since] if since is not None else []
+    where_params: list[Any] = [connection.ops.adapt_datetimefield_value(since)] if since is not None else []
     if connection.vendor == "postgresql":
         # One scan for all the tags: each row is read once, every rule a CASE over its columns.
         cases = ", ".join(f"CASE WHEN {c.sql} THEN {int(c.tag.pk)} END" for c in items)
