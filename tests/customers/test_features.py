@@ -204,10 +204,12 @@ def test_the_first_fill_is_planned_without_a_nested_loop_over_the_table_being_fi
 
     def explain(execute, sql, params, many, context):  # type: ignore[no-untyped-def]
         head = sql.lstrip().split(" ", 3)
-        if not many and (head[0] in ("INSERT", "DELETE") or head[:3] == ["CREATE", "TEMP", "TABLE"]):
-            if head[0] == "INSERT" or " AS " in sql:
-                context["cursor"].execute("EXPLAIN " + sql, params)
-                plans.append(sql + "\n" + "\n".join(row[0] for row in context["cursor"].fetchall()))
+        writes = head[0] in ("INSERT", "DELETE") or (
+            head[:3] == ["CREATE", "TEMP", "TABLE"] and " AS " in sql
+        )
+        if not many and writes:
+            context["cursor"].execute("EXPLAIN " + sql, params)
+            plans.append(sql + "\n" + "\n".join(row[0] for row in context["cursor"].fetchall()))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(explain):

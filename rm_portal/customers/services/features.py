@@ -20,6 +20,7 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.backends.utils import CursorWrapper
@@ -62,7 +63,7 @@ def features_columns(cursor: CursorWrapper) -> set[str]:
     return {column[0] for column in cursor.description}
 
 
-def _extract(code: str, kind: str, wide: str, params: list[object]) -> str:
+def _extract(code: str, kind: str, wide: str, params: list[Any]) -> str:
     """SQL reading one indicator out of a wide record, as its type; a value of another JSON type
     (a number indicator holding text, written around the import's checks) reads as missing."""
     if connection.vendor == "postgresql":
@@ -96,7 +97,7 @@ def _upsert(
     `compared`: the columns that were there before; `changed_at` moves only if one of them (or
     `present`) differs. Only quoted names and placeholders are formatted into the SQL."""
     quote = connection.ops.quote_name
-    params: list[object] = [connection.ops.adapt_datetimefield_value(at)]
+    params: list[Any] = [connection.ops.adapt_datetimefield_value(at)]
     names = [quote(feature_column(code, kind)) for code, kind in columns.items()]
     if connection.vendor == "postgresql":
         reads = [_extract(code, kind, "r.w", params) for code, kind in columns.items()]

@@ -22,7 +22,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import BooleanField, Count, FloatField, Q, TextField
+from django.db.models import BooleanField, Count, Field, FloatField, Q, TextField
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 from django.utils import timezone
@@ -177,7 +177,7 @@ def _run_rules(
     return created, ran
 
 
-def _span_sql(span: Span, params: list[object]) -> str:
+def _span_sql(span: Span, params: list[Any]) -> str:
     if span is None:
         return ""
     params.extend(span)
@@ -186,7 +186,7 @@ def _span_sql(span: Span, params: list[object]) -> str:
 
 def _cap_prepare(span: Span) -> None:
     table = connection.ops.quote_name(Opportunity._meta.db_table)
-    params: list[object] = [Opportunity.Status.OPEN]
+    params: list[Any] = [Opportunity.Status.OPEN]
     where = _span_sql(span, params)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS rm_open_count")
@@ -200,7 +200,7 @@ def _cap_prepare(span: Span) -> None:
 
 def _cap_add(rule: OpportunityRule, now: datetime, span: Span) -> None:
     table = connection.ops.quote_name(Opportunity._meta.db_table)
-    params: list[object] = [rule.pk, connection.ops.adapt_datetimefield_value(now), Opportunity.Status.OPEN]
+    params: list[Any] = [rule.pk, connection.ops.adapt_datetimefield_value(now), Opportunity.Status.OPEN]
     where = _span_sql(span, params)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -225,7 +225,7 @@ def _excluded(rule: OpportunityRule, now: datetime) -> Q:
 def _feature_expression(code: str, kind: str) -> RawSQL:
     """A typed column of the feature table, as an expression the condition's Q can compare."""
     column = connection.ops.quote_name(feature_column(code, kind))
-    output = {"number": FloatField(), "flag": BooleanField(), "text": TextField()}[kind]
+    output: Field[Any, Any] = {"number": FloatField(), "flag": BooleanField(), "text": TextField()}[kind]
     table = connection.ops.quote_name(CustomerFeatures._meta.db_table)
     return RawSQL(f"{table}.{column}", (), output)  # noqa: S611  (quoted names only)
 
