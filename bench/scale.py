@@ -128,7 +128,8 @@ def main() -> None:
         pool.append((owner, branch, data, values, json.dumps(values, ensure_ascii=False)))
     print(
         f"database: {where}; 448 indicators, {TagDefinition.objects.count()} tags, "
-        f"{OpportunityRule.objects.count()} rules; generator pool {POOL:,} in {time.perf_counter() - started:.1f} s"
+        f"{OpportunityRule.objects.count()} rules; "
+        f"generator pool {POOL:,} in {time.perf_counter() - started:.1f} s"
     )
 
     built = 0
@@ -152,14 +153,18 @@ def main() -> None:
                         copy.write_row(row)
             else:
                 marks = ", ".join(["%s"] * 12)
-                cursor.executemany(f"INSERT INTO customers_customer ({columns}) VALUES ({marks})", rows)
+                insert = f"INSERT INTO customers_customer ({columns}) VALUES ({marks})"  # noqa: S608
+                cursor.executemany(insert, rows)
             cursor.execute(
                 "SELECT id, cust_no FROM customers_customer WHERE cust_no >= %s", [f"S{built:08d}"]
             )
             ids = {no: pk for pk, no in cursor.fetchall()}
             records = [(ids[f"S{i:08d}"], today, pool[i % POOL][4], True, now) for i in range(built, upto)]
             if connection.vendor == "postgresql":
-                copy_sql = 'COPY customers_indicatorvalues (customer_id, as_of, "values", is_latest, imported_at) FROM STDIN'
+                copy_sql = (
+                    'COPY customers_indicatorvalues (customer_id, as_of, "values", is_latest, imported_at) '
+                    "FROM STDIN"
+                )
                 with cursor.cursor.copy(copy_sql) as copy:
                     for record in records:
                         copy.write_row(record)
@@ -167,7 +172,8 @@ def main() -> None:
                 cursor.execute("ANALYZE customers_indicatorvalues")
             else:
                 cursor.executemany(
-                    'INSERT INTO customers_indicatorvalues (customer_id, as_of, "values", is_latest, imported_at) '
+                    "INSERT INTO customers_indicatorvalues "
+                    '(customer_id, as_of, "values", is_latest, imported_at) '
                     "VALUES (%s, %s, %s, %s, %s)",
                     records,
                 )
@@ -233,25 +239,30 @@ def main() -> None:
         fig["first"], changes = timed(tags_recompute)
         assigned = sum(c["added"] for c in changes.values())
         fig["steady"], _r = timed(tags_recompute)
+        # Every tag evaluated for everyone, nothing to write: what a non-incremental run costs.
+        fig["full"], _r = timed(lambda: tags_recompute(full=True))
         with connection.cursor() as cursor:
             # 1 % of the customers get a new wide record value a rule reads.
             if connection.vendor == "postgresql":
                 cursor.execute(
                     'UPDATE customers_indicatorvalues SET "values" = "values" || jsonb_build_object(\'aum\', '
-                    "coalesce((\"values\"->>'aum')::float8, 0) + 2000000) WHERE is_latest AND customer_id % 100 = 0"
+                    "coalesce((\"values\"->>'aum')::float8, 0) + 2000000) "
+                    "WHERE is_latest AND customer_id % 100 = 0"
                 )
             else:
                 cursor.execute(
                     'UPDATE customers_indicatorvalues SET "values" = json_set("values", \'$.aum\', '
-                    "coalesce(json_extract(\"values\", '$.aum'), 0) + 2000000) WHERE is_latest AND customer_id % 100 = 0"
+                    "coalesce(json_extract(\"values\", '$.aum'), 0) + 2000000) "
+                    "WHERE is_latest AND customer_id % 100 = 0"
                 )
         fig["changed"], _r = timed(tags_recompute)
         sample = min(args.naive_sample, n)
         fig["naive_tags"] = naive_tags(sample) * n / sample
         print(
             f"tag recompute, 65 tags: first fill {fig['first']:.2f} s ({assigned:,} tags), steady state "
-            f"{fig['steady']:.2f} s, 1 % changed {fig['changed']:.2f} s; first / steady = "
-            f"{fig['first'] / fig['steady']:.1f}x (aim <= 2x)"
+            f"{fig['steady']:.2f} s (incremental, nothing changed), 1 % changed {fig['changed']:.2f} s, "
+            f"full evaluation with nothing to write {fig['full']:.2f} s; first / full = "
+            f"{fig['first'] / fig['full']:.1f}x, first / steady = {fig['first'] / fig['steady']:.0f}x (aim <= 2x)"
         )
         print(
             f"  per-row Python way (evaluate each decoded record; {sample:,} timed, scaled to N): "
@@ -264,7 +275,8 @@ def main() -> None:
         fig["naive_rules"] = naive_rules(sample) * n / sample
         print(
             f"opportunity generation, 36 rules: {fig['generation']:.2f} s from empty "
-            f"({sum(created.values()):,} opportunities), again {fig['generation_again']:.2f} s; per-row Python "
+            f"({sum(created.values()):,} opportunities), again {fig['generation_again']:.2f} s; "
+            "per-row Python "
             f"evaluation alone {fig['naive_rules']:.2f} s ({fig['naive_rules'] / fig['generation']:.1f}x)"
         )
     if len(sizes) == 2:
@@ -273,10 +285,10 @@ def main() -> None:
             f"\n== growth {n1:,} -> {n2:,}: "
             + ", ".join(
                 f"{name} {exponent(n1, f1[name], n2, f2[name])}"
-                for name in ("first", "steady", "changed", "generation")
+                for name in ("first", "steady", "full", "changed", "generation")
             )
         )
-        per_million = {name: f2[name] * 1_000_000 / n2 for name in ("first", "steady", "generation")}
+        per_million = {name: f2[name] * 1_000_000 / n2 for name in ("first", "full", "generation")}
         print(
             "   linear projection to 1,000,000: "
             + ", ".join(f"{k} {v:.0f} s" for k, v in per_million.items())

@@ -218,3 +218,30 @@ def test_the_first_fill_is_planned_without_a_nested_loop_over_the_table_being_fi
     differences = [plan for plan in plans if "EXCEPT" in plan]
     assert len(differences) == 2 and all("SetOp" in plan for plan in differences)
     assert not [plan for plan in plans if "Nested Loop Anti Join" in plan or "Nested Loop Semi Join" in plan]
+
+
+def test_an_import_feeds_the_feature_table_and_a_repeated_file_rewrites_nothing(
+    b01, b02, rm01a, rm01b, rm02a
+):
+    """The import path (COPY staging + merge on PostgreSQL, bulk on SQLite) reaches the feature
+    table through the triggers; the same file again writes no record, so nothing is re-read."""
+    from rm_portal.customers.services.imports import customers_import
+    from tests.customers.test_import import AS_OF, GOOD
+
+    indicators()
+    tag_create(code="hnw", name="高净值", rule="aum >= 1000000", recompute=False)
+    assert customers_import(raw=GOOD.encode("gbk"), as_of=AS_OF)["created"] == 3
+    first: dict[str, int] = {}
+    tags_recompute(report=first)
+    assert first["stale"] == 3 and stored_tags() == {("hnw", "N1")}
+    again = customers_import(raw=GOOD.encode("gbk"), as_of=AS_OF)
+    assert (again["unchanged"], again["updated"], again["created"]) == (3, 0, 0)
+    assert FeatureStale.objects.count() == 0
+    steady: dict[str, int] = {}
+    tags_recompute(report=steady)
+    assert (steady["stale"], steady["scanned"]) == (0, 0)
+    changed = GOOD.replace("N1,张三,B01,rm01a,13800000001,1200000", "N1,张三,B01,rm01a,13800000001,12")
+    changed = changed.replace("45,男,1,3", "45,男,1,")
+    assert customers_import(raw=changed.encode(), as_of=AS_OF)["updated"] == 1
+    tags_recompute()
+    assert stored_tags() == set()  # N1 fell below the rule
