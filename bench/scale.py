@@ -262,7 +262,8 @@ def main() -> None:
             f"tag recompute, 65 tags: first fill {fig['first']:.2f} s ({assigned:,} tags), steady state "
             f"{fig['steady']:.2f} s (incremental, nothing changed), 1 % changed {fig['changed']:.2f} s, "
             f"full evaluation with nothing to write {fig['full']:.2f} s; first / full = "
-            f"{fig['first'] / fig['full']:.1f}x, first / steady = {fig['first'] / fig['steady']:.0f}x (aim <= 2x)"
+            f"{fig['first'] / fig['full']:.1f}x, first / steady = {fig['first'] / fig['steady']:.0f}x "
+            "(aim <= 2x)"
         )
         print(
             f"  per-row Python way (evaluate each decoded record; {sample:,} timed, scaled to N): "
