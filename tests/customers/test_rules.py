@@ -193,7 +193,8 @@ def test_numbers_in_jsonb_compare_as_numbers_on_postgresql(table):
     assert "double precision" in sql
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'customers_indicatorvalues'")
-        assert "customers_indicatorvalues_values_gin" in {row[0] for row in cursor.fetchall()}
+        # Dropped by migration 0006, by measurement (docs/decisions.md): imports 2.1-2.4x faster.
+        assert "customers_indicatorvalues_values_gin" not in {row[0] for row in cursor.fetchall()}
 
 
 def test_recompute_adds_removes_and_records_changes(table, django_assert_max_num_queries):
