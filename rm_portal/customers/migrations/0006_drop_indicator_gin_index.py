@@ -1,8 +1,8 @@
-"""PostgreSQL only: drop the GIN index on the wide record (migration 0003), by measurement
-(docs/decisions.md): it made every import 2.1-2.4x slower (bench/scale.py: 124 against 256 rows/s,
-95 against 231), and nothing reads through it any more — tag recompute and opportunity generation
-read the narrow feature table, the portrait reads one record by customer. A containment query
-(`values @> {...}`) that needs it can create it again; the reverse of this migration does."""
+"""PostgreSQL only: drop the GIN index on the wide record (migration 0003). Nothing reads through it
+any more — tag recompute and opportunity generation read the narrow feature table, the portrait
+reads one record by customer — and it made the old import 2.1-2.4x slower (figures and the newer
+measurement in docs/decisions.md). A containment query (`values @> {...}`) that needs it can create
+it again; the reverse of this migration does."""
 
 from django.db import migrations
 
