@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +42,16 @@ def job_progress(*, job_id: int, processed: int, errors: list[dict[str, object]]
         )
     else:
         Job.objects.filter(pk=job_id).update(processed=processed, touched_at=timezone.now())
+
+
+def job_advance(*, job_id: int) -> bool:
+    """One more part of a job split across workers is done: True for the call that completed its
+    last part (the row lock makes exactly one caller see processed reach total)."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().only("processed", "total").get(pk=job_id)
+        processed = job.processed + 1
+        Job.objects.filter(pk=job_id).update(processed=processed, touched_at=timezone.now())
+    return job.total is not None and processed >= job.total
 
 
 def job_finish(*, job_id: int, result: dict[str, object] | None = None) -> None:

@@ -13,8 +13,10 @@ subquery.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -72,9 +74,15 @@ def condition_check(text: str, *, context: RuleContext | None = None) -> Conditi
 
 
 class OpportunityCompiler(QueryCompiler):
-    def __init__(self, condition: Condition, indicators: dict[str, str], since: datetime) -> None:
+    def __init__(
+        self,
+        condition: Condition,
+        indicators: dict[str, str],
+        since: datetime,
+        column: Callable[[str, str], Any] | None = None,
+    ) -> None:
         super().__init__(
-            indicators, lambda code: CustomerTag.objects.filter(tag__code=code).values("customer_id")
+            indicators, lambda code: CustomerTag.objects.filter(tag__code=code).values("customer_id"), column
         )
         self.became_positions = condition.became_positions
         self.since = since
@@ -89,12 +97,18 @@ class OpportunityCompiler(QueryCompiler):
 
 
 def condition_matching(
-    condition: Condition, *, context: RuleContext, since: datetime, source: QuerySet | None = None
+    condition: Condition,
+    *,
+    context: RuleContext,
+    since: datetime,
+    source: QuerySet | None = None,
+    column: Callable[[str, str], Any] | None = None,
 ) -> QuerySet:
-    """The latest wide records satisfying the condition (one SQL query when evaluated).
-    `source`: any queryset of rows with `customer_id` and a JSON `values` (the run's
-    ConditionSnapshot on PostgreSQL); by default the latest IndicatorValues."""
-    compiler = OpportunityCompiler(condition, context.indicators, since)
+    """The customers satisfying the condition (one SQL query when evaluated). `source`: any
+    queryset of rows with `customer_id` and either a JSON `values` or, with `column(code, type)`
+    giving each indicator's expression, typed columns (the narrow feature table, as generation
+    reads it); by default the latest IndicatorValues."""
+    compiler = OpportunityCompiler(condition, context.indicators, since, column)
     q = compiler.compile(condition.tree)
     if source is None:
         source = IndicatorValues.objects.filter(is_latest=True)

@@ -110,27 +110,3 @@ class Opportunity(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and self.due_at < timezone.now()
-
-
-class ConditionSnapshot(models.Model):
-    """A generation run's narrow copy of the latest wide records, PostgreSQL only.
-
-    The wide record is one JSONB document of ~448 keys, stored compressed: every comparison
-    on it de-compresses the whole document again, once per reference, per rule. A run first
-    copies, in one pass, just the indicators its rules use into this table (small documents,
-    stored inline), and the rules read those. Refreshed at the start of each run under a
-    table lock held until the run commits, so two runs never see each other's copy."""
-
-    # No database constraint: a transient copy made inside one transaction needs no deferred
-    # FK checks (which would also forbid the TRUNCATE that empties it).
-    customer = models.OneToOneField(
-        Customer, on_delete=models.DO_NOTHING, primary_key=True, related_name="+", db_constraint=False
-    )
-    values = models.JSONField(default=dict)
-
-    class Meta:
-        verbose_name = _("条件快照")
-        verbose_name_plural = _("条件快照")
-
-    def __str__(self) -> str:
-        return str(self.customer_id)

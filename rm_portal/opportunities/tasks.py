@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from rm_portal.opportunities.services import split
 from rm_portal.opportunities.services.execution import opportunities_overdue_sweep
 from rm_portal.opportunities.services.generation import opportunity_rules_run_active
+from rm_portal.opportunities.services.split import Plan
 
 
 @shared_task(acks_late=True)
@@ -15,3 +17,9 @@ def opportunity_rules_run_all(codes: list[str] | None = None) -> dict[str, int]:
 @shared_task(acks_late=True)
 def opportunities_overdue_run() -> int:
     return opportunities_overdue_sweep()
+
+
+@shared_task(acks_late=True)
+def opportunity_rules_run_part(job_id: int, plan: Plan, low: int, high: int) -> dict[str, int]:
+    """One customer-id range of a split run (services/split.py)."""
+    return split.opportunity_rules_run_part(job_id=job_id, plan=plan, low=low, high=high)

@@ -193,13 +193,16 @@ def test_numbers_in_jsonb_compare_as_numbers_on_postgresql(table):
     assert "double precision" in sql
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'customers_indicatorvalues'")
-        assert "customers_indicatorvalues_values_gin" in {row[0] for row in cursor.fetchall()}
+        # Dropped by migration 0006, by measurement (docs/decisions.md): imports 2.1-2.4x faster.
+        assert "customers_indicatorvalues_values_gin" not in {row[0] for row in cursor.fetchall()}
 
 
 def test_recompute_adds_removes_and_records_changes(table, django_assert_max_num_queries):
     hnw = tag_create(code="hnw", name="高净值", category="资产", rule="aum >= 1000000")
     tag_create(code="hnw_payroll", name="高净值代发", rule="tag(高净值) and is_payroll = true")
-    with django_assert_max_num_queries(30):
+    # A constant number, whatever the bank's size: the feature refresh (queue, upsert) and the
+    # difference (two EXCEPTs into temporary tables, one write each) — see test_features.py.
+    with django_assert_max_num_queries(34):
         result = tags_recompute()
     assert list(result) == ["hnw", "hnw_payroll"]  # dependencies first
     assert set(CustomerTag.objects.filter(tag=hnw).values_list("customer__cust_no", flat=True)) == {

@@ -39,7 +39,7 @@ from rm_portal.customers.rules.checks import (
     resolve_tag,
     validate,
 )
-from rm_portal.customers.rules.compile import QueryCompiler, RecordCompiler
+from rm_portal.customers.rules.compile import FeatureCompiler, QueryCompiler, RecordCompiler
 from rm_portal.customers.rules.evaluate import evaluate
 from rm_portal.customers.rules.parser import (
     KEYWORDS,
@@ -67,6 +67,7 @@ __all__ = [
     "BoolOp",
     "Checked",
     "Compare",
+    "FeatureCompiler",
     "InList",
     "Node",
     "Not",

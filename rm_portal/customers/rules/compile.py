@@ -21,9 +21,17 @@ class QueryCompiler:
     the `Q` refers to. Numbers are compared as numbers (a cast of the JSON text), never as
     strings; a missing value makes the comparison false, also under `not`."""
 
-    def __init__(self, indicators: Mapping[str, str], tag_subquery: Callable[[str], Any]) -> None:
+    def __init__(
+        self,
+        indicators: Mapping[str, str],
+        tag_subquery: Callable[[str], Any],
+        column: Callable[[str, str], Any] | None = None,
+    ) -> None:
         self.indicators = indicators
         self.tag_subquery = tag_subquery
+        # `column(code, type)`: an expression for a typed column (the narrow feature table)
+        # instead of an extraction from the JSON `values`.
+        self.column = column
         self.aliases: dict[str, Any] = {}
         self._names: dict[tuple[str, str], str] = {}
 
@@ -33,7 +41,9 @@ class QueryCompiler:
         if key not in self._names:
             name = f"_rule_{len(self._names)}"
             expression: Any
-            if kind == "number":
+            if self.column is not None:
+                expression = self.column(code, kind)
+            elif kind == "number":
                 expression = Cast(KeyTextTransform(code, "values"), FloatField())
             elif kind == "flag":
                 expression = KeyTransform(code, "values")
@@ -147,3 +157,22 @@ class RecordCompiler:
             sql = f"({extract} IS NOT NULL AND {sql})"
         params.extend(own)
         return sql
+
+
+class FeatureCompiler(RecordCompiler):
+    """RecordCompiler over the narrow feature table (`customers_features AS x`): each indicator
+    is its typed column, named by `naming(code, type)`; nothing is parsed at all."""
+
+    def __init__(
+        self,
+        indicators: Mapping[str, str],
+        expand: Callable[[str], Node | None],
+        naming: Callable[[str, str], str],
+    ) -> None:
+        super().__init__(indicators, expand)
+        self.naming = naming
+
+    def column(self, code: str) -> str:
+        if code not in self.columns:
+            self.columns[code] = '"' + self.naming(code, self.indicators[code]).replace('"', '""') + '"'
+        return "x." + self.columns[code]

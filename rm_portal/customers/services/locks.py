@@ -16,6 +16,9 @@ import hashlib
 
 from django.db import connection
 
+# Taken by each import batch, and by the feature refresh while it empties the change queue.
+IMPORT_LOCK = "customers.import_batch"
+
 
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for `pg_advisory_xact_lock` (Python's hash() changes per process)."""

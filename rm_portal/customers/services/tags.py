@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +27,9 @@ from rm_portal.customers.models import (
 from rm_portal.customers.rules import (
     MAX_EXPANDED_NODES,
     Checked,
+    FeatureCompiler,
     Node,
     QueryCompiler,
-    RecordCompiler,
     RuleError,
     TagRef,
     dependencies,
@@ -34,6 +38,7 @@ from rm_portal.customers.rules import (
     resolve_tag,
     validate,
 )
+from rm_portal.customers.services.features import feature_column, features_refresh
 from rm_portal.customers.services.locks import hold
 
 logger = logging.getLogger(__name__)
@@ -267,13 +272,21 @@ def tag_recompute(*, tag: TagDefinition, context: RuleContext | None = None) -> 
 
 
 def tags_recompute(
-    *, codes: list[str] | None = None, single_pass: bool | None = None
+    *,
+    codes: list[str] | None = None,
+    single_pass: bool | None = None,
+    full: bool = False,
+    report: dict[str, int] | None = None,
 ) -> dict[str, dict[str, int]]:
     """Recompute every active tag (or the named ones), dependencies first.
 
-    By default every tag is decided in one pass over the wide table (`_recompute_single_pass`):
-    each 448-key record is read once, not once per indicator a rule mentions. `single_pass=False`
-    runs one query per tag (`tag_recompute`), the plain ORM form; tests check both agree."""
+    By default every tag is decided in one pass over the narrow feature table
+    (`_recompute_single_pass`), incrementally: a tag whose compiled rule is unchanged is evaluated
+    only for the customers whose features changed since its last recompute; a new or changed rule
+    (or `full=True`) for everyone. `single_pass=False` runs one query per tag over the wide
+    records (`tag_recompute`), the plain ORM form; tests check both agree. `report`, when given,
+    is filled with what the single pass read: `stale` (customers re-read from the wide table),
+    `scanned` (feature rows evaluated), `everyone` / `incremental` (tags of either kind)."""
     context = RuleContext.load()
     tags = list(TagDefinition.objects.filter(active=True).order_by("code"))
     if codes is not None:
@@ -284,8 +297,7 @@ def tags_recompute(
     results: dict[str, dict[str, int]] = {}
     if single_pass and ordered:
         try:
-            with transaction.atomic():
-                results, ordered = _recompute_single_pass(ordered, context)
+            results, ordered = _recompute_single_pass(ordered, context, full=full, report=report)
         except DatabaseError:
             # A value the database cannot read as its indicator's type (data written around the
             # import's checks): fall back to one query per tag, so only the affected tags wait.
@@ -297,18 +309,35 @@ def tags_recompute(
         try:
             with transaction.atomic():
                 results[tag.code] = tag_recompute(tag=tag, context=context)
+                # Holders now come from the wide records: the next single pass starts afresh.
+                TagDefinition.objects.filter(pk=tag.pk).update(rule_digest="")
         except DatabaseError:
             logger.exception("tag %s not recomputed", tag.code)
             results[tag.code] = {"added": 0, "removed": 0, "error": 1}
     return results
 
 
+@dataclass
+class _Compiled:
+    tag: TagDefinition
+    sql: str
+    params: list[Any]
+    digest: str
+    codes: set[str]
+
+
 def _recompute_single_pass(
-    tags: list[TagDefinition], context: RuleContext
+    tags: list[TagDefinition],
+    context: RuleContext,
+    *,
+    full: bool = False,
+    report: dict[str, int] | None = None,
 ) -> tuple[dict[str, dict[str, int]], list[TagDefinition]]:
-    """Every tag whose expanded rule is small enough, in one pass; returns their results and the
-    tags left for one query each (in the same order: they may refer to each other)."""
-    hold(RECOMPUTE_LOCK)
+    """Every tag whose expanded rule is small enough, in one pass over the feature table; returns
+    their results and the tags left for one query each (in the same order: they may refer to
+    each other). The difference with the current holders is two EXCEPTs into temporary tables,
+    hash-planned whatever the size of either side (a NOT EXISTS anti-join was planned as a nested
+    loop over the table being filled, quadratic on a first fill)."""
     trees: dict[str, Node] = {}
     for tag in TagDefinition.objects.all():
         try:
@@ -317,8 +346,8 @@ def _recompute_single_pass(
             logger.warning("tag %s not recomputed: %s", tag.code, error.text)
     tags = [tag for tag in tags if tag.code in trees]
     sizes = expanded_sizes(trees)
-    compiler = RecordCompiler(context.indicators, trees.get)
-    conditions = []
+    compiler = FeatureCompiler(context.indicators, trees.get, feature_column)
+    compiled: list[_Compiled] = []
     left: list[TagDefinition] = []
     for tag in tags:
         # A rule stored before the expansion cap, or grown past the compiler's depth: never
@@ -328,82 +357,146 @@ def _recompute_single_pass(
             continue
         params: list[Any] = []
         try:
-            conditions.append((int(tag.pk), compiler.compile(trees[tag.code], params), params))
+            sql = compiler.compile(trees[tag.code], params)
         except RuleError:
             left.append(tag)
+            continue
+        used = {code for code, name in compiler.columns.items() if f"x.{name}" in sql}
+        digest = hashlib.sha256(json.dumps([sql, params], default=str).encode()).hexdigest()
+        compiled.append(_Compiled(tag, sql, params, digest, used))
     tags = [tag for tag in tags if tag not in left]
     results: dict[str, dict[str, int]] = {tag.code: {"added": 0, "removed": 0} for tag in tags}
     if not tags:
         return results, left
-    ids = ", ".join(str(tag_id) for tag_id, _sql, _params in conditions)
-    now = timezone.now()
-    # The SQL below is built from constants, integer tag ids, quoted indicator codes and the
-    # compiler's %s placeholders; every value from a rule is a bound parameter (hence S608).
-    not_held = (
-        "NOT EXISTS (SELECT 1 FROM customers_customertag c "
-        "WHERE c.tag_id = e.tag_id AND c.customer_id = e.customer_id)"
-    )
-    not_wanted = (
-        "NOT EXISTS (SELECT 1 FROM rm_tag_eval e WHERE e.tag_id = c.tag_id AND e.customer_id = c.customer_id)"
+    refresh = features_refresh(
+        {code: context.indicators[code] for code in compiler.columns}, defined=context.indicators
     )
     with transaction.atomic(), connection.cursor() as cursor:
+        hold(RECOMPUTE_LOCK)
+        now = timezone.now()
+        # Raw SQL gets the value as the ORM would write it (SQLite stores text, without the offset).
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        everyone = [c for c in compiled if full or _needs_everyone(c, refresh.added)]
+        changed = [c for c in compiled if c not in everyone]
+        since = min((c.tag.recomputed_at for c in changed if c.tag.recomputed_at), default=None)
+        if report is not None:
+            report.update(stale=refresh.stale, everyone=len(everyone), incremental=len(changed))
+            report["scanned"] = _scanned(cursor, bool(everyone), since if changed else None)
         cursor.execute("DROP TABLE IF EXISTS rm_tag_eval")
         cursor.execute("CREATE TEMP TABLE rm_tag_eval (customer_id bigint, tag_id bigint)")
+        _evaluate(cursor, everyone, None)
+        _evaluate(cursor, changed, since)
         if connection.vendor == "postgresql":
-            # One statement: jsonb_to_record decompresses and reads each record once for all tags.
-            cases = ", ".join(f"CASE WHEN {sql} THEN {tag_id} END" for tag_id, sql, _params in conditions)
-            cursor.execute(
-                "INSERT INTO rm_tag_eval (customer_id, tag_id) "  # noqa: S608
-                "SELECT i.customer_id, t.tag_id FROM customers_indicatorvalues i "
-                f'CROSS JOIN LATERAL jsonb_to_record(i."values") AS x({compiler.record_definition()}) '
-                f"CROSS JOIN LATERAL unnest(ARRAY[{cases}]::bigint[]) AS t(tag_id) "
-                "WHERE i.is_latest AND t.tag_id IS NOT NULL",
-                [value for _tag_id, _sql, params in conditions for value in params],
+            cursor.execute("ANALYZE rm_tag_eval")
+        # The holders in question: every holder of a tag evaluated for everyone, and the changed
+        # customers' holdings of the others.
+        scope, scope_params = [], []
+        if everyone:
+            scope.append(
+                "SELECT customer_id, tag_id FROM customers_customertag "  # noqa: S608
+                f"WHERE tag_id IN ({_ids(everyone)})"
             )
-        else:
-            # SQLite: json_each parses each record once into a narrow temporary table of the
-            # indicators the rules use; every tag then scans that table.
-            pivot, pivot_params = compiler.sqlite_pivot()
-            cursor.execute("DROP TABLE IF EXISTS rm_tag_record")
-            cursor.execute(f"CREATE TEMP TABLE rm_tag_record AS {pivot}", pivot_params)
-            for tag_id, sql, params in conditions:
-                cursor.execute(
-                    f"INSERT INTO rm_tag_eval (customer_id, tag_id) SELECT x.customer_id, {tag_id} "  # noqa: S608
-                    f"FROM rm_tag_record x WHERE {sql}",
-                    params,
-                )
-            cursor.execute("DROP TABLE rm_tag_record")
-        cursor.execute("CREATE INDEX rm_tag_eval_idx ON rm_tag_eval (tag_id, customer_id)")
-        cursor.execute("ANALYZE rm_tag_eval")
+        if changed:
+            scope.append(
+                "SELECT c.customer_id, c.tag_id FROM customers_customertag c "  # noqa: S608
+                "JOIN customers_features x ON x.customer_id = c.customer_id "
+                f"WHERE c.tag_id IN ({_ids(changed)}) AND x.changed_at > %s"
+            )
+            scope_params.append(connection.ops.adapt_datetimefield_value(since))
+        current = f"SELECT customer_id, tag_id FROM ({' UNION ALL '.join(scope)}) held"  # noqa: S608
+        evaluated = "SELECT customer_id, tag_id FROM rm_tag_eval"
+        for table, sql, params in (
+            ("rm_tag_added", f"{evaluated} EXCEPT {current}", scope_params),
+            ("rm_tag_removed", f"{current} EXCEPT {evaluated}", scope_params),
+        ):
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
+            cursor.execute(f"CREATE TEMP TABLE {table} AS {sql}", params)
         cursor.execute(
-            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
-            f"SELECT c.customer_id, c.tag_id, 'removed', %s FROM customers_customertag c "
-            f"WHERE c.tag_id IN ({ids}) AND {not_wanted}",
-            [now],
-        )
-        delete = f"DELETE FROM customers_customertag AS c WHERE c.tag_id IN ({ids}) AND {not_wanted}"  # noqa: S608
-        cursor.execute(delete)
-        cursor.execute(
-            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "  # noqa: S608
-            f"SELECT e.customer_id, e.tag_id, 'added', %s FROM rm_tag_eval e WHERE {not_held}",
-            [now],
+            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "
+            "SELECT customer_id, tag_id, 'removed', %s FROM rm_tag_removed",
+            [stamp],
         )
         cursor.execute(
-            "INSERT INTO customers_customertag (customer_id, tag_id, since) "  # noqa: S608
-            f"SELECT e.customer_id, e.tag_id, %s FROM rm_tag_eval e WHERE {not_held}",
-            [now],
+            "DELETE FROM customers_customertag WHERE (tag_id, customer_id) IN "
+            "(SELECT tag_id, customer_id FROM rm_tag_removed)"
         )
         cursor.execute(
-            "SELECT tag_id, change, count(*) FROM customers_tagchange "  # noqa: S608
-            f"WHERE at = %s AND tag_id IN ({ids}) GROUP BY tag_id, change",
-            [now],
+            "INSERT INTO customers_tagchange (customer_id, tag_id, change, at) "
+            "SELECT customer_id, tag_id, 'added', %s FROM rm_tag_added",
+            [stamp],
+        )
+        cursor.execute(
+            "INSERT INTO customers_customertag (customer_id, tag_id, since) "
+            "SELECT customer_id, tag_id, %s FROM rm_tag_added",
+            [stamp],
+        )
+        cursor.execute(
+            "SELECT tag_id, 'added', count(*) FROM rm_tag_added GROUP BY tag_id UNION ALL "
+            "SELECT tag_id, 'removed', count(*) FROM rm_tag_removed GROUP BY tag_id"
         )
         codes = {tag.pk: tag.code for tag in tags}
+        moved = 0
         for tag_id, change, count in cursor.fetchall():
             results[codes[tag_id]][change] = count
-        cursor.execute("DROP TABLE rm_tag_eval")
-        TagDefinition.objects.filter(pk__in=list(codes)).update(recomputed_at=now)
+            moved += count
+        if moved >= ANALYZE_AFTER and connection.vendor == "postgresql":
+            cursor.execute("ANALYZE customers_customertag")
+        for item in compiled:
+            item.tag.recomputed_at, item.tag.rule_digest = now, item.digest
+        TagDefinition.objects.bulk_update([c.tag for c in compiled], ["recomputed_at", "rule_digest"])
     return results, left
+
+
+# After this many tag rows added or removed, the planner's statistics are refreshed.
+ANALYZE_AFTER = 10_000
+
+
+def _needs_everyone(item: _Compiled, added: set[str]) -> bool:
+    """A new or changed rule (its digest), a never-computed tag, or a column just (re)built."""
+    return item.tag.rule_digest != item.digest or item.tag.recomputed_at is None or bool(item.codes & added)
+
+
+def _scanned(cursor: CursorWrapper, everyone: bool, since: datetime | None) -> int:
+    """The feature rows the evaluation reads: all of them when a tag is evaluated for everyone."""
+    if everyone:
+        cursor.execute("SELECT count(*) FROM customers_features WHERE present")
+    elif since is not None:
+        stamp = connection.ops.adapt_datetimefield_value(since)
+        cursor.execute("SELECT count(*) FROM customers_features WHERE present AND changed_at > %s", [stamp])
+    else:
+        return 0
+    return int(cursor.fetchone()[0])
+
+
+def _ids(items: list[_Compiled]) -> str:
+    return ", ".join(str(int(item.tag.pk)) for item in items)
+
+
+def _evaluate(cursor: CursorWrapper, items: list[_Compiled], since: datetime | None) -> None:
+    """Insert (customer, tag) for every customer satisfying each rule into rm_tag_eval: for every
+    customer with `since=None`, else only those whose features changed after `since`. The SQL
+    is built from constants, integer tag ids, quoted column names and the compiler's
+    placeholders; every value from a rule is a bound parameter (hence S608)."""
+    if not items:
+        return
+    where = "x.present" + (" AND x.changed_at > %s" if since is not None else "")
+    where_params: list[Any] = [connection.ops.adapt_datetimefield_value(since)] if since is not None else []
+    if connection.vendor == "postgresql":
+        # One scan for all the tags: each row is read once, every rule a CASE over its columns.
+        cases = ", ".join(f"CASE WHEN {c.sql} THEN {int(c.tag.pk)} END" for c in items)
+        cursor.execute(
+            "INSERT INTO rm_tag_eval (customer_id, tag_id) SELECT x.customer_id, t.tag_id "  # noqa: S608
+            f"FROM customers_features x CROSS JOIN LATERAL unnest(ARRAY[{cases}]::bigint[]) AS t(tag_id) "
+            f"WHERE {where} AND t.tag_id IS NOT NULL",
+            [value for c in items for value in c.params] + where_params,
+        )
+        return
+    for c in items:
+        cursor.execute(
+            f"INSERT INTO rm_tag_eval (customer_id, tag_id) SELECT x.customer_id, {int(c.tag.pk)} "  # noqa: S608
+            f"FROM customers_features x WHERE {where} AND {c.sql}",
+            where_params + c.params,
+        )
 
 
 def _segment_tags(tags: list[str]) -> list[TagDefinition]:
