@@ -15,10 +15,11 @@ from compliance.models import Alert, Conversation, Term
 from materials.models import Kind, Material
 from materials.services.materials import material_create
 from materials.services.shares import share_create
-from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate
+from rm_portal.checklists.models import ChecklistRun, ChecklistTemplate, RunItem
 from rm_portal.customers.models import Customer
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.org.access import scope
+from rm_portal.wecom.models import ContactFollow
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,11 @@ NOT_PAGES = {
     "publish": "POST only",
     "withdraw": "POST only",
     "admin-password-change": "the Django admin",
+    "note": "POST only",
+    "run-submit": "POST only",
+    "batch-approve": "POST only",
+    "handover-confirm": "POST only",
+    "handover-record": "needs a confirmed handover: tests/browser/test_handover.py walks it",
 }
 
 
@@ -79,8 +85,15 @@ def pages_for(role: str) -> list[Page]:
         customer = _first(Customer.objects.all(), user)
         poster = _first(Material.objects.filter(kind=Kind.POSTER), user)
         conversation = scope(user, Conversation.objects.all()).order_by("pk").first()
+        contact = _first(ContactFollow.objects.select_related("contact"), user).contact.external_userid
+        photo = scope(user, RunItem.objects.exclude(photo="")).order_by("pk").first()
         return [
             *common,
+            Page("contacts", "/wecom/contacts/"),
+            Page("contact", f"/wecom/contacts/{contact}/"),
+            Page("contact-bind", f"/wecom/contacts/{contact}/bind/"),
+            Page("pick", "/customers/pick/?q=%E5%BC%A0"),
+            *([Page("photo-view", f"/checklists/items/{photo.pk}/view/")] if photo else []),
             Page("customers", "/customers/"),
             Page("customer", f"/customers/{customer.cust_no}/"),
             Page("opportunities", "/opportunities/"),
@@ -109,6 +122,8 @@ def pages_for(role: str) -> list[Page]:
             Page("customers", "/customers/"),
             Page("customer", f"/customers/{customer.cust_no}/"),
             Page("handover", "/customers/handover/"),
+            Page("handover-preview", "/customers/handover/preview/?leaver=rm01a&to=rm01b"),
+            Page("contacts", "/wecom/contacts/"),
             Page("opportunities", "/opportunities/"),
             Page("opportunity", f"/opportunities/{_first(Opportunity.objects.all(), user).pk}/"),
             Page("review", "/opportunities/review/"),
@@ -134,6 +149,7 @@ def pages_for(role: str) -> list[Page]:
             Page("search-results", "/compliance/search/?q=%E6%94%B6%E7%9B%8A"),
             Page("audit", "/compliance/audit/"),
             Page("terms", "/compliance/terms/"),
+            Page("detectors", "/compliance/detectors/"),
             Page("term", f"/compliance/terms/{_first(Term.objects.all(), user).pk}/"),
             Page("check", "/compliance/check/"),
             Page("403", "/customers/", 403),
@@ -149,6 +165,7 @@ def pages_for(role: str) -> list[Page]:
         Page("customers", "/customers/"),
         Page("customer", f"/customers/{customer.cust_no}/"),
         Page("import", "/customers/import/"),
+        Page("signals", "/matching/"),
         Page("handover", "/customers/handover/"),
         Page("opportunity-stats", "/opportunities/stats/"),
         Page("materials", "/materials/"),
