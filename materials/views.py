@@ -210,7 +210,8 @@ def stats(request: AuthedHttpRequest) -> HttpResponse:
     rows = share_stats(user=request.user)
     counts = [asdict(r) for r in rows]
     totals = {
-        k: sum(c[k] for c in counts) for k in ("shares", "views", "unique_visitors", "customers_reached")
+        k: sum(c[k] for c in counts)
+        for k in ("shares", "views", "unique_visitors", "customers_reached", "adds", "verified_adds")
     }
     return render(request, "materials/stats.html", {"rows": rows, "totals": totals})
 

@@ -133,13 +133,13 @@ def contact_stats(*, user: User, since: date, until: date, group: Group) -> Cont
     return ContactStats(since=since, until=until, group=group, totals=totals, rows=rows)
 
 
-def poster_adds(*, user: User, material_ids: list[int]) -> dict[int, Figures]:
-    """All-time adds and verified adds through each poster's codes, over the follows the user sees."""
+def poster_adds(*, user: User, material_ids: list[int], rm: str = "") -> dict[int, Figures]:
+    """All-time adds and verified adds through each poster's codes, over the follows the user sees
+    (optionally one RM's)."""
+    qs = scope(user, ContactFollow.objects.filter(material_id__in=material_ids))
+    if rm:
+        qs = qs.filter(rm__username=rm)
     grouped = (
-        scope(user, ContactFollow.objects.filter(material_id__in=material_ids))
-        .exclude(source=ContactFollow.Source.TRANSFER)
-        .values("material_id")
-        .annotate(**FIGURES)
-        .order_by()
+        qs.exclude(source=ContactFollow.Source.TRANSFER).values("material_id").annotate(**FIGURES).order_by()
     )
     return {r["material_id"]: Figures(**_figures(r)) for r in grouped}

@@ -153,3 +153,17 @@ def test_the_default_is_the_last_30_bank_days_per_rm(api, rm01a):
     assert body["until"] == today.isoformat()
     assert (today - __import__("datetime").date.fromisoformat(body["since"])).days == 29
     assert body["group"] == "rm"
+
+
+def test_the_poster_stats_show_adds_and_verified_adds_beside_views(api, client, rm01a, lead01, rows):
+    from materials.services.shares import poster_token
+
+    poster_token(rm=rm01a, material=rows)
+    poster_token(rm=rm01a.__class__.objects.get(username="rm01b"), material=rows)
+    lead = api(lead01).get("/api/v1/shares/stats/").json()["results"]
+    assert [(r["material"]["id"], r["adds"], r["verified_adds"]) for r in lead] == [(rows.pk, 2, 1)]
+    own = api(lead01).get("/api/v1/shares/stats/?rm=rm01b").json()["results"]
+    assert [(r["adds"], r["verified_adds"]) for r in own] == [(1, 0)]
+    client.force_login(lead01)
+    page = client.get("/materials/stats/").content.decode()
+    assert 'data-testid="total-adds">2<' in page and 'data-testid="total-verified">1<' in page
