@@ -3,11 +3,8 @@ poster, branch or day, with totals — over the follows the caller sees."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from typing import Any
 
-from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -20,10 +17,16 @@ from rm_portal.api.permissions import roles
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.org.models import Role
 from rm_portal.org.serializers import BranchOut, PersonOut
-from rm_portal.wecom.stats import ContactStats, Figures, Group, Row, contact_stats
+from rm_portal.wecom.stats import (
+    ContactStats,
+    Figures,
+    Group,
+    Row,
+    contact_stats,
+    default_range,
+    range_error,
+)
 
-DEFAULT_RANGE_DAYS = 30
-MAX_RANGE_DAYS = 366
 DATE_FORMAT: dict[str, Any] = {"invalid": gettext_lazy("日期格式应为 YYYY-MM-DD")}
 
 
@@ -43,12 +46,10 @@ class ContactStatsQuery(serializers.Serializer[dict[str, Any]]):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        until: date = attrs.get("until") or timezone.localdate()
-        since: date = attrs.get("since") or until - timedelta(days=DEFAULT_RANGE_DAYS - 1)
-        if since > until:
-            raise serializers.ValidationError({"since": [_("开始日期不能晚于结束日期")]})
-        if (until - since).days >= MAX_RANGE_DAYS:
-            raise serializers.ValidationError({"since": [_("时间范围最多一年")]})
+        since, until = default_range(attrs.get("since"), attrs.get("until"))
+        error = range_error(since, until)
+        if error:
+            raise serializers.ValidationError({"since": [error]})
         return {**attrs, "since": since, "until": until, "group": Group(attrs.get("group", Group.RM))}
 
 

@@ -18,11 +18,30 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from materials.models import Material
 from rm_portal.org.access import scope
 from rm_portal.org.models import Branch
 from rm_portal.wecom.models import ContactFollow
+
+DEFAULT_RANGE_DAYS = 30
+MAX_RANGE_DAYS = 366
+
+
+def default_range(since: date | None, until: date | None) -> tuple[date, date]:
+    """The last 30 bank days up to `until` (today by default)."""
+    until = until or timezone.localdate()
+    return since or until - timedelta(days=DEFAULT_RANGE_DAYS - 1), until
+
+
+def range_error(since: date, until: date) -> str | None:
+    """What is wrong with a range (the API and the page say the same), or None."""
+    if since > until:
+        return _("开始日期不能晚于结束日期")
+    if (until - since).days >= MAX_RANGE_DAYS:
+        return _("时间范围最多一年")
+    return None
 
 
 class Group(StrEnum):
