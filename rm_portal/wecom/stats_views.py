@@ -17,6 +17,7 @@ from rm_portal.core.dates import RANGE_TEXT, in_range
 from rm_portal.core.requests import AuthedHttpRequest
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
+from rm_portal.wecom.demo import demo_enabled
 from rm_portal.wecom.stats import ContactStats, Group, Row, contact_stats, default_range, range_error
 
 GROUP_LABELS = {

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from rm_portal.wecom import stats_views, views
+from rm_portal.wecom import demo_views, stats_views, views
 
 app_name = "wecom"
 
 urlpatterns = [
     path("callback/", views.callback, name="callback"),
     path("stats/", stats_views.stats, name="stats"),
+    path("demo/", demo_views.demo, name="demo"),
+    path("demo/add/", demo_views.demo_add, name="demo-add"),
+    path("demo/code/", demo_views.demo_code, name="demo-code"),
 ]
