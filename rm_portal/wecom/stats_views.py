@@ -77,6 +77,7 @@ def stats(request: AuthedHttpRequest) -> HttpResponse:
         "stats": result,
         "bars": bars(result),
         "label_heading": GROUP_LABELS[result.group],
+        "demo": demo_enabled() and _is_head_office(request.user),
     }
     return render(request, "wecom/stats.html", context)
 
