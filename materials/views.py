@@ -36,6 +36,7 @@ from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
+from rm_portal.wecom.contact_ways import existing_contact_way, wecom_contact_configured
 
 # --- public landing page ----------------------------------------------------------------------
 
@@ -58,6 +59,8 @@ def landing(request: HttpRequest, token: str) -> HttpResponse:
         "body": fill(share.material.body, values),
         "card": staff,
         "attachments": list(share.material.attachments.all()),
+        # The RM's own 联系我 code on the card, if made already (a public page never waits on WeCom).
+        "contact_way": existing_contact_way(user=share.rm) if wecom_contact_configured() else None,
     }
     response = render(request, "materials/landing.html", context)
     response["Cache-Control"] = "private, no-store"  # every view must reach us to be counted

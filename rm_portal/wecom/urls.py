@@ -1,12 +1,14 @@
 from django.urls import path
 
-from rm_portal.wecom import demo_views, stats_views, views
+from rm_portal.wecom import demo_views, me_views, stats_views, views
 
 app_name = "wecom"
 
 urlpatterns = [
     path("callback/", views.callback, name="callback"),
     path("stats/", stats_views.stats, name="stats"),
+    path("me/code/", me_views.me_code_make, name="me-code-make"),
+    path("me/code.png", me_views.me_code_image, name="me-code-image"),
     path("demo/", demo_views.demo, name="demo"),
     path("demo/add/", demo_views.demo_add, name="demo-add"),
     path("demo/code/", demo_views.demo_code, name="demo-code"),
