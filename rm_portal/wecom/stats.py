@@ -4,8 +4,8 @@ real bank customers (the verified add rate): reads for the contacts stats API an
 A period's figures are of the adds made in it (the follow's `added_at`, in bank days): `bound` and
 `lost` are what became of those adds — bound to a customer, or the customer removed the RM — so the
 three figures and the rate describe one cohort. Follows that arrived by handover (`transfer`) are no
-add anyone made and are left out. Set-based: one aggregate for the totals, one grouped query, one
-to name the groups, whatever the number of rows."""
+add anyone made and are left out. Set-based: one grouped query and one to name the groups,
+whatever the number of rows (the totals are the groups' sums)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,6 @@ def _figures(row: dict[str, Any]) -> dict[str, int]:
 
 def contact_stats(*, user: User, since: date, until: date, group: Group) -> ContactStats:
     qs = follows_added(user=user, since=since, until=until)
-    totals = Figures(**_figures(qs.aggregate(**FIGURES)))
     rows: list[Row]
     if group is Group.DAY:
         day = TruncDate("added_at", tzinfo=timezone.get_default_timezone())
@@ -147,8 +146,13 @@ def contact_stats(*, user: User, since: date, until: date, group: Group) -> Cont
         rows.sort(key=lambda row: (-row.adds, row.branch.code if row.branch else ""))
     else:
         grouped = qs.values("material_id").annotate(**FIGURES).order_by("-adds", "material_id")
-        materials = Material.objects.in_bulk([r["material_id"] for r in grouped if r["material_id"]])
+        materials = Material.objects.only("id", "title").in_bulk(
+            [r["material_id"] for r in grouped if r["material_id"]]
+        )
         rows = [Row(**_figures(r), material=materials.get(r["material_id"])) for r in grouped]
+    # Every grouping partitions the adds (one RM, one branch, one poster or none, one day each), so
+    # the totals are the rows' sums: no second pass over the table.
+    totals = Figures(**{name: sum(getattr(row, name) for row in rows) for name in FIGURES})
     return ContactStats(since=since, until=until, group=group, totals=totals, rows=rows)
 
 
