@@ -116,8 +116,8 @@ def share_stats(*, user: User, rm: str = "") -> list[ShareStat]:
         )
         .order_by("-n_views", "-n_shares", "material_id")
     )
-    rows = list(rows)
-    adds = poster_adds(user=user, material_ids=[r["material_id"] for r in rows], rm=rm)
+    found = list(rows)
+    adds = poster_adds(user=user, material_ids=[r["material_id"] for r in found], rm=rm)
     empty = Figures(adds=0, bound=0, lost=0)
     return [
         ShareStat(
@@ -129,7 +129,7 @@ def share_stats(*, user: User, rm: str = "") -> list[ShareStat]:
             adds=adds.get(r["material_id"], empty).adds,
             verified_adds=adds.get(r["material_id"], empty).bound,
         )
-        for r in rows
+        for r in found
     ]
 
 

@@ -21,7 +21,6 @@ from rm_portal.wecom.stats import (
     ContactStats,
     Figures,
     Group,
-    Row,
     contact_stats,
     default_range,
     range_error,
@@ -84,7 +83,7 @@ class ContactStatsRowOut(ContactFiguresOut):
         Group.DAY: {"day"},
     }
 
-    def to_representation(self, instance: Row) -> dict[str, Any]:
+    def to_representation(self, instance: Figures) -> dict[str, Any]:
         keep = self.KEYS[self.context["group"]]
         fields = {"adds", "bound", "lost", "verified_add_rate", *keep}
         data = super().to_representation(instance)
@@ -100,7 +99,8 @@ class ContactStatsOut(serializers.Serializer[ContactStats]):
 
     @extend_schema_field(ContactStatsRowOut(many=True))
     def get_rows(self, stats: ContactStats) -> list[dict[str, Any]]:
-        return list(ContactStatsRowOut(stats.rows, many=True, context={"group": stats.group}).data)
+        row_out = ContactStatsRowOut(context={"group": stats.group})
+        return [row_out.to_representation(row) for row in stats.rows]
 
 
 class ContactStatsApi(APIView):

@@ -120,39 +120,53 @@ def follows_added(*, user: User, since: date, until: date) -> QuerySet[ContactFo
     )
 
 
-def _figures(row: dict[str, Any]) -> dict[str, int]:
-    return {name: row[name] for name in FIGURES}
+def _row(
+    r: dict[str, Any],
+    *,
+    rm: User | None = None,
+    branch: Branch | None = None,
+    material: Material | None = None,
+    day: date | None = None,
+) -> Row:
+    return Row(r["adds"], r["bound"], r["lost"], rm=rm, branch=branch, material=material, day=day)
+
+
+def _grouped(qs: QuerySet[Any, Any], key: str, *order: str) -> list[dict[str, Any]]:
+    return list(qs.values(key).annotate(**FIGURES).order_by(*order))
 
 
 def contact_stats(*, user: User, since: date, until: date, group: Group) -> ContactStats:
     qs = follows_added(user=user, since=since, until=until)
     rows: list[Row]
     if group is Group.DAY:
-        day = TruncDate("added_at", tzinfo=timezone.get_default_timezone())
-        grouped = qs.annotate(day=day).values("day").annotate(**FIGURES).order_by("day")
-        rows = [Row(**_figures(r), day=r["day"]) for r in grouped]
+        by_day = qs.annotate(day=TruncDate("added_at", tzinfo=timezone.get_default_timezone()))
+        rows = [_row(r, day=r["day"]) for r in _grouped(by_day, "day", "day")]
     elif group is Group.RM:
-        grouped = qs.values("rm_id").annotate(**FIGURES).order_by("-adds", "rm_id")
+        grouped = _grouped(qs, "rm_id", "-adds", "rm_id")
         people = User.objects.select_related("staff__branch").in_bulk([r["rm_id"] for r in grouped])
         rows = []
         for r in grouped:
             person = people[r["rm_id"]]
             staff = getattr(person, "staff", None)
-            rows.append(Row(**_figures(r), rm=person, branch=staff.branch if staff is not None else None))
+            rows.append(_row(r, rm=person, branch=staff.branch if staff is not None else None))
     elif group is Group.BRANCH:
-        grouped = qs.values("rm__staff__branch_id").annotate(**FIGURES).order_by("-adds")
+        grouped = _grouped(qs, "rm__staff__branch_id", "-adds")
         branches = Branch.objects.in_bulk([r["rm__staff__branch_id"] for r in grouped])
-        rows = [Row(**_figures(r), branch=branches.get(r["rm__staff__branch_id"])) for r in grouped]
+        rows = [_row(r, branch=branches.get(r["rm__staff__branch_id"])) for r in grouped]
         rows.sort(key=lambda row: (-row.adds, row.branch.code if row.branch else ""))
     else:
-        grouped = qs.values("material_id").annotate(**FIGURES).order_by("-adds", "material_id")
+        grouped = _grouped(qs, "material_id", "-adds", "material_id")
         materials = Material.objects.only("id", "title").in_bulk(
             [r["material_id"] for r in grouped if r["material_id"]]
         )
-        rows = [Row(**_figures(r), material=materials.get(r["material_id"])) for r in grouped]
+        rows = [_row(r, material=materials.get(r["material_id"])) for r in grouped]
     # Every grouping partitions the adds (one RM, one branch, one poster or none, one day each), so
     # the totals are the rows' sums: no second pass over the table.
-    totals = Figures(**{name: sum(getattr(row, name) for row in rows) for name in FIGURES})
+    totals = Figures(
+        adds=sum(row.adds for row in rows),
+        bound=sum(row.bound for row in rows),
+        lost=sum(row.lost for row in rows),
+    )
     return ContactStats(since=since, until=until, group=group, totals=totals, rows=rows)
 
 
@@ -165,4 +179,4 @@ def poster_adds(*, user: User, material_ids: list[int], rm: str = "") -> dict[in
     grouped = (
         qs.exclude(source=ContactFollow.Source.TRANSFER).values("material_id").annotate(**FIGURES).order_by()
     )
-    return {r["material_id"]: Figures(**_figures(r)) for r in grouped}
+    return {r["material_id"]: Figures(r["adds"], r["bound"], r["lost"]) for r in grouped}
