@@ -167,3 +167,30 @@ def test_the_poster_stats_show_adds_and_verified_adds_beside_views(api, client, 
     client.force_login(lead01)
     page = client.get("/materials/stats/").content.decode()
     assert 'data-testid="total-adds">2<' in page and 'data-testid="total-verified">1<' in page
+
+
+@pytest.mark.postgres
+def test_postgres_plans_the_per_day_stats_as_a_hash_of_bank_days(rm01a):
+    """The migration's statistics tell the planner how many bank days the follows hold; without
+    them it sorted every row of the range on disk (bench/wecom_bench.py)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.conftest import need
+
+    need(connection.vendor == "postgresql", "planner statistics are PostgreSQL's")
+    start = timezone.localdate() - timedelta(days=60)
+    for n in range(600):
+        follow(rm01a, f"{start + timedelta(days=n % 60):%Y-%m-%d} {n % 24:02d}:00")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE wecom_contactfollow")
+        cursor.execute("SELECT stxname FROM pg_statistic_ext WHERE stxname = 'wecom_contactfollow_bank_day'")
+        assert cursor.fetchall() == [("wecom_contactfollow_bank_day",)]
+        cursor.execute(
+            "EXPLAIN SELECT (added_at AT TIME ZONE %s)::date, count(*) FROM wecom_contactfollow GROUP BY 1",
+            [str(timezone.get_default_timezone())],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    estimate = int(plan.split("rows=")[1].split()[0])
+    assert estimate <= 120, plan  # about the 60 days there are, not one group per row
