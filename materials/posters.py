@@ -61,9 +61,24 @@ def qr_image(url: str, size: int) -> Image.Image:
     return square
 
 
-def poster_render(*, layout: PosterLayout, card: Card, url: str) -> bytes:
+def code_image(png: bytes, size: int) -> Image.Image:
+    """A QR image someone else drew (WeCom's 联系我 code), fitted into a size×size white square.
+
+    WeCom's image carries its own quiet zone; it is scaled as a whole (Lanczos keeps the module
+    edges readable when shrinking), never cropped, and its text is never re-encoded here."""
+    with Image.open(io.BytesIO(png)) as source:
+        code = source.convert("L")
+    side = max(code.width, code.height)
+    framed = Image.new("L", (side, side), 255)
+    framed.paste(code, ((side - code.width) // 2, (side - code.height) // 2))
+    return framed.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def poster_render(*, layout: PosterLayout, card: Card, url: str, code_png: bytes | None = None) -> bytes:
+    """The poster with a QR of `url`, or with `code_png` (a ready QR image) in the QR box."""
     image = _background(layout.background.name).copy()
-    image.paste(qr_image(url, layout.qr_size), (layout.qr_x, layout.qr_y))
+    square = code_image(code_png, layout.qr_size) if code_png else qr_image(url, layout.qr_size)
+    image.paste(square, (layout.qr_x, layout.qr_y))
     draw = ImageDraw.Draw(image)
     values = {"name": card.name, "title": card.title, "branch": card.branch, "phone": card.phone}
     for slot, spec in layout.slots.items():

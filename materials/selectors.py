@@ -14,6 +14,7 @@ from django.utils import timezone
 from materials.models import Kind, Material, OverrideLog, ShareToken
 from rm_portal.customers.models import Customer
 from rm_portal.org.access import scope
+from rm_portal.wecom.stats import Figures, poster_adds
 
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
@@ -95,6 +96,9 @@ class ShareStat:
     views: int
     unique_visitors: int
     customers_reached: int  # distinct named customers shared with
+    # WeChat users added through this poster's 联系我 codes, and how many are bank customers.
+    adds: int = 0
+    verified_adds: int = 0
 
 
 def share_stats(*, user: User, rm: str = "") -> list[ShareStat]:
@@ -112,6 +116,9 @@ def share_stats(*, user: User, rm: str = "") -> list[ShareStat]:
         )
         .order_by("-n_views", "-n_shares", "material_id")
     )
+    found = list(rows)
+    adds = poster_adds(user=user, material_ids=[r["material_id"] for r in found], rm=rm)
+    empty = Figures(adds=0, bound=0, lost=0)
     return [
         ShareStat(
             material=MaterialRef(id=r["material_id"], title=r["material__title"], kind=r["material__kind"]),
@@ -119,8 +126,10 @@ def share_stats(*, user: User, rm: str = "") -> list[ShareStat]:
             views=r["n_views"],
             unique_visitors=r["n_visitors"],
             customers_reached=r["n_customers"],
+            adds=adds.get(r["material_id"], empty).adds,
+            verified_adds=adds.get(r["material_id"], empty).bound,
         )
-        for r in rows
+        for r in found
     ]
 
 

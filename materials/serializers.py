@@ -136,6 +136,10 @@ class ShareStatOut(serializers.Serializer[object]):
     views = serializers.IntegerField()
     unique_visitors = serializers.IntegerField()
     customers_reached = serializers.IntegerField(help_text="distinct named customers shared with")
+    adds = serializers.IntegerField(
+        help_text="WeChat users who added the RM through this poster's 联系我 code"
+    )
+    verified_adds = serializers.IntegerField(help_text="of those adds, how many are bound to a bank customer")
 
 
 class OverrideOut(serializers.ModelSerializer[OverrideLog]):

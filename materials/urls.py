@@ -1,6 +1,7 @@
 from django.urls import path
 
 from materials import views
+from rm_portal.wecom import me_views
 
 app_name = "materials"
 
@@ -9,6 +10,7 @@ urlpatterns = [
     path("s/<str:token>", views.landing, name="landing"),
     path("s/<str:token>/files/<int:pk>", views.landing_file, name="landing-file"),
     path("s/<str:token>/wechat-qr", views.landing_wechat_qr, name="landing-wechat-qr"),
+    path("s/<str:token>/wecom-code", me_views.landing_code_image, name="landing-wecom-code"),
     path("materials/", views.material_list_page, name="list"),
     path("materials/new/", views.material_new, name="new"),
     path("materials/stats/", views.stats, name="stats"),

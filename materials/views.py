@@ -55,6 +55,7 @@ from rm_portal.org.api import wechat_qr_response
 from rm_portal.org.models import Role
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
+from rm_portal.wecom.contact_ways import existing_contact_way, wecom_contact_configured
 
 # --- public landing page ----------------------------------------------------------------------
 
@@ -86,6 +87,8 @@ def _landing_page(request: HttpRequest, share: ShareToken) -> bytes:
             "body": fill(material.body, values),
             "card": staff,
             "attachments": list(material.attachments.all()),
+            # The RM's own 联系我 code on the card, if made already (a public page never waits on WeCom).
+            "contact_way": existing_contact_way(user=share.rm) if wecom_contact_configured() else None,
         }
         page = render_to_string("materials/landing.html", context, request=request).encode()
         with _landing_lock:
@@ -261,7 +264,8 @@ def stats(request: AuthedHttpRequest) -> HttpResponse:
     rows = share_stats(user=request.user)
     counts = [asdict(r) for r in rows]
     totals = {
-        k: sum(c[k] for c in counts) for k in ("shares", "views", "unique_visitors", "customers_reached")
+        k: sum(c[k] for c in counts)
+        for k in ("shares", "views", "unique_visitors", "customers_reached", "adds", "verified_adds")
     }
     return render(request, "materials/stats.html", {"rows": rows, "totals": totals})
 

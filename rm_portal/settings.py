@@ -471,6 +471,12 @@ if WECOM_CALLBACK_AES_KEY and not re.fullmatch(r"[A-Za-z0-9+/]{43}", WECOM_CALLB
 WECOM_WELCOME_TEXT = env_str("WECOM_WELCOME_TEXT") or (
     "您好，我是您的客户经理{rm}。感谢添加，今后有任何金融问题都可以在这里找我。"
 )
+# A head-office demo tool (/wecom/demo/): asks a WeCom simulator's `/_sim/add_customer` to play a
+# customer scanning an RM's 联系我 code, so the whole loop shows without a corp account. `make run`
+# sets it when it starts the bundled simulator (WECOM_CORP_ID unset); unset, the page is a 404.
+WECOM_SIM_URL = (env_str("WECOM_SIM_URL") or "").rstrip("/")
+if WECOM_SIM_URL and not WECOM_SIM_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"WECOM_SIM_URL={WECOM_SIM_URL!r} must be an http(s) URL")
 
 # --- Compliance ---------------------------------------------------------------------------------
 # How long the conversation archive is kept (stated with every export); the application never

@@ -1,7 +1,8 @@
 """Each RM's poster of a template, cached on the storage.
 
 A poster is stored under a name made of everything it depends on: the template's version, a
-fingerprint of the RM's card and the URL the QR encodes. A repeat is one `exists` and one read;
+fingerprint of the RM's card and what the QR holds (the landing URL, or with WeCom configured the
+poster's 联系我 code: its config id and image URL). A repeat is one `exists` and one read;
 a changed template or profile misses, renders, and clears the stale file of that folder.
 """
 
@@ -18,6 +19,7 @@ from materials import posters
 from materials.models import Material
 from materials.services.shares import poster_token
 from rm_portal.org.models import Staff
+from rm_portal.wecom.contact_ways import poster_code_png, poster_contact_way
 
 
 def poster_cache_name(*, material: Material, user: User, card: posters.Card, url: str) -> tuple[str, str]:
@@ -29,21 +31,36 @@ def poster_cache_name(*, material: Material, user: User, card: posters.Card, url
 def poster_make(*, rm: User, material: Material, url_for: Callable[[str], str]) -> bytes:
     """The RM's poster of this template (PNG), from the cache when nothing changed.
 
-    `url_for(token)` is the absolute landing URL the QR encodes. Raises FontMissing when no CJK
-    font is installed."""
+    `url_for(token)` is the absolute landing URL the QR encodes — unless WeCom is configured and
+    the poster's 联系我 code can be had, then the QR is that code's image, so an add through it is
+    attributed to this RM and this poster. Raises FontMissing when no CJK font is installed."""
     staff = Staff.objects.select_related("branch").get(user=rm)
     share = poster_token(rm=rm, material=material)
     url = url_for(share.token)
     card = posters.Card.of(staff)
-    folder, name = poster_cache_name(material=material, user=rm, card=card, url=url)
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as f:
-            data: bytes = f.read()
-            return data
-    data = posters.poster_render(layout=material.layout, card=card, url=url)
+    way = poster_contact_way(user=rm, material=material)
+    code_png: bytes | None = None
+    if way is not None:
+        folder, name = poster_cache_name(
+            material=material, user=rm, card=card, url=f"wecom:{way.config_id}:{way.qr_code}"
+        )
+        if default_storage.exists(name):
+            return _read(name)
+        code_png = poster_code_png(way=way)
+    if code_png is None:
+        folder, name = poster_cache_name(material=material, user=rm, card=card, url=url)
+        if default_storage.exists(name):
+            return _read(name)
+    data = posters.poster_render(layout=material.layout, card=card, url=url, code_png=code_png)
     _clear_stale(folder)
     default_storage.save(name, ContentFile(data))
     return data
+
+
+def _read(name: str) -> bytes:
+    with default_storage.open(name, "rb") as f:
+        data: bytes = f.read()
+        return data
 
 
 def _clear_stale(folder: str) -> None:

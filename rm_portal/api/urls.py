@@ -6,6 +6,7 @@ from rm_portal.core.api import JobDetailApi, WorkerSelfCheckApi
 from rm_portal.notifications.api import NotificationListApi, NotificationReadAllApi, NotificationReadApi
 from rm_portal.org.api import LogoutApi, MeApi, MeWechatQrApi, TokenApi
 from rm_portal.wecom.api import MeContactWayApi
+from rm_portal.wecom.api_stats import ContactStatsApi
 
 urlpatterns = [
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
@@ -13,6 +14,8 @@ urlpatterns = [
     path("me/", MeApi.as_view(), name="me"),
     path("me/wechat-qr/", MeWechatQrApi.as_view(), name="me-wechat-qr"),
     path("me/contact-way/", MeContactWayApi.as_view(), name="me-contact-way"),
+    # Ahead of the contacts routes: "stats" is no external_userid.
+    path("contacts/stats/", ContactStatsApi.as_view(), name="contact-stats"),
     path("jobs/<int:pk>/", JobDetailApi.as_view(), name="job-detail"),
     path("system/worker-check/", WorkerSelfCheckApi.as_view(), name="worker-check"),
     path("notifications/", NotificationListApi.as_view(), name="notification-list"),

@@ -19,11 +19,13 @@ from rm_portal.notifications.selectors import notification_for, notification_lis
 from rm_portal.notifications.services import notification_mark_read, notifications_mark_all_read
 from rm_portal.org.access import staff_required
 from rm_portal.org.api import wechat_qr_response
+from rm_portal.org.models import Role
 from rm_portal.org.services import staff_wechat_qr_clear, staff_wechat_qr_set
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
 from rm_portal.web.nav import shell_tabs
 from rm_portal.web.today import cards_for
+from rm_portal.wecom.contact_ways import existing_contact_way, wecom_contact_configured
 
 
 class LoginView(auth_views.LoginView):
@@ -65,7 +67,18 @@ def notifications_read_all(request: AuthedHttpRequest) -> HttpResponse:
 
 @staff_page()
 def me(request: AuthedHttpRequest) -> HttpResponse:
-    return render(request, "web/me.html", {"qr_form": WechatQrForm()})
+    return render(request, "web/me.html", {"qr_form": WechatQrForm(), **_contact_way(request)})
+
+
+def _contact_way(request: AuthedHttpRequest) -> dict[str, object]:
+    """The RM's own 联系我 code for 我的 (only if made already: the page never waits on WeCom)."""
+    if staff_required(request.user).role != Role.RM:
+        return {}
+    return {
+        "show_contact_way": True,
+        "contact_way": existing_contact_way(user=request.user),
+        "wecom_configured": wecom_contact_configured(),
+    }
 
 
 class WechatQrForm(forms.Form):
@@ -90,7 +103,7 @@ def me_wechat_qr(request: AuthedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("微信二维码已更新，客户打开您分享的链接即可看到"))
             return redirect("web:me")
-    return render(request, "web/me.html", {"qr_form": form}, status=400)
+    return render(request, "web/me.html", {"qr_form": form, **_contact_way(request)}, status=400)
 
 
 @staff_page()

@@ -12,7 +12,7 @@ class WeComConfig(AppConfig):
         from rm_portal.org.handover import register_mover
         from rm_portal.org.models import Role
         from rm_portal.web import nav
-        from rm_portal.wecom import access, handlers, transfers  # noqa: F401  (registers the policies and handlers)
+        from rm_portal.wecom import access, handlers, today, transfers  # noqa: F401  (policies, handlers, Today card)
 
         # Beyond the bar's room it is listed on the 我的 page; the customer list links to it too.
         nav.add([Role.RM, Role.BRANCH_LEAD], nav.Tab("wecom", _("企业微信客户"), "wecom:contacts", "✉", 70))
@@ -25,4 +25,8 @@ class WeComConfig(AppConfig):
             after=transfers.wecom_transfer_enqueue,
             progress=transfers.transfer_progress,
             order=60,
+        )
+        nav.add(
+            [Role.BRANCH_LEAD, Role.HEAD_OFFICE],
+            nav.Tab("wecom-stats", _("添加统计"), "wecom:stats", "✚", 75),
         )

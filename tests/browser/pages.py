@@ -63,6 +63,11 @@ NOT_PAGES = {
     "batch-approve": "POST only",
     "handover-confirm": "POST only",
     "handover-record": "needs a confirmed handover: tests/browser/test_handover.py walks it",
+    "me-code-make": "POST only",
+    "me-code-image": "an image",
+    "demo": "a demo tool that is a 404 unless WECOM_SIM_URL names a simulator",
+    "demo-add": "POST only",
+    "demo-code": "POST only",
 }
 
 
@@ -124,6 +129,7 @@ def pages_for(role: str) -> list[Page]:
             Page("handover", "/customers/handover/"),
             Page("handover-preview", "/customers/handover/preview/?leaver=rm01a&to=rm01b"),
             Page("contacts", "/wecom/contacts/"),
+            Page("wecom-stats", "/wecom/stats/"),
             Page("opportunities", "/opportunities/"),
             Page("opportunity", f"/opportunities/{_first(Opportunity.objects.all(), user).pk}/"),
             Page("review", "/opportunities/review/"),
@@ -166,6 +172,7 @@ def pages_for(role: str) -> list[Page]:
         Page("customer", f"/customers/{customer.cust_no}/"),
         Page("import", "/customers/import/"),
         Page("signals", "/matching/"),
+        Page("wecom-stats", "/wecom/stats/?group=branch"),
         Page("handover", "/customers/handover/"),
         Page("opportunity-stats", "/opportunities/stats/"),
         Page("materials", "/materials/"),

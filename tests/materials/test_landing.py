@@ -125,6 +125,8 @@ def test_stats_per_material_for_rm_and_branch_lead(
         "views": 3,
         "unique_visitors": 2,
         "customers_reached": 1,
+        "adds": 0,  # a script has no 联系我 code (tests/wecom/test_stats.py counts a poster's)
+        "verified_adds": 0,
     }
     assert api(rm01b).get("/api/v1/shares/stats/").json()["results"][0]["views"] == 0
     lead = api(lead01).get("/api/v1/shares/stats/").json()["results"][0]

@@ -21,6 +21,7 @@ NAMES = [
     "WECOM_CALLBACK_TOKEN",
     "WECOM_CALLBACK_AES_KEY",
     "WECOM_TIMEOUT_SECONDS",
+    "WECOM_SIM_URL",
 ]
 
 
@@ -75,6 +76,7 @@ def test_every_secret_can_come_from_a_file(tmp_path):
         ("WECOM_CALLBACK_AES_KEY", AES_KEY + "H"),
         ("WECOM_CALLBACK_AES_KEY", AES_KEY[:42] + "!"),
         ("WECOM_API_BASE", "file:///etc/passwd"),
+        ("WECOM_SIM_URL", "file:///etc/passwd"),
         ("WECOM_TIMEOUT_SECONDS", "0"),
         ("WECOM_TIMEOUT_SECONDS", "soon"),
     ],

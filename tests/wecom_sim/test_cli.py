@@ -19,6 +19,7 @@ def test_serve_starts_the_simulator_with_the_credentials_it_gives_the_app(tmp_pa
     state = command.index("--state")
     command[state + 1] = str(tmp_path / "sim.json")
     assert env["WECOM_API_BASE"] == url
+    assert env["WECOM_SIM_URL"] == url  # head office's demo page talks to it
     assert "--callback" in command
     assert command[command.index("--callback") + 1] == "http://127.0.0.1:8000/wecom/callback/"
     assert len(env["WECOM_CALLBACK_AES_KEY"]) == 43

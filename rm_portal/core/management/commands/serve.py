@@ -151,6 +151,7 @@ class Command(BaseCommand):
             **os.environ,
             **credentials,
             "WECOM_API_BASE": url,
+            "WECOM_SIM_URL": url,  # the head-office demo page that makes the simulator add a customer
             "WECOM_CORP_ID": SIMULATOR_CORP_ID,
             "WECOM_AGENT_ID": SIMULATOR_AGENT_ID,
         }
