@@ -74,7 +74,17 @@ _landing_lock = threading.Lock()
 
 def _landing_page(request: HttpRequest, share: ShareToken) -> bytes:
     material = share.material
-    key = (share.pk, translation.get_language(), material.pk, material.version, material.updated_at)
+    # The RM's own 联系我 code on the card, if made already (a public page never waits on WeCom);
+    # in the key, so a code made a moment ago shows on the next view.
+    contact_way = existing_contact_way(user=share.rm) if wecom_contact_configured() else None
+    key = (
+        share.pk,
+        translation.get_language(),
+        material.pk,
+        material.version,
+        material.updated_at,
+        contact_way.pk if contact_way else None,
+    )
     with _landing_lock:
         page = _LANDING_PAGES.get(key)
     if page is None:
@@ -87,8 +97,7 @@ def _landing_page(request: HttpRequest, share: ShareToken) -> bytes:
             "body": fill(material.body, values),
             "card": staff,
             "attachments": list(material.attachments.all()),
-            # The RM's own 联系我 code on the card, if made already (a public page never waits on WeCom).
-            "contact_way": existing_contact_way(user=share.rm) if wecom_contact_configured() else None,
+            "contact_way": contact_way,
         }
         page = render_to_string("materials/landing.html", context, request=request).encode()
         with _landing_lock:

@@ -68,6 +68,7 @@ NOT_PAGES = {
     "demo": "a demo tool that is a 404 unless WECOM_SIM_URL names a simulator",
     "demo-add": "POST only",
     "demo-code": "POST only",
+    "landing-wecom-code": "an image",
 }
 
 
