@@ -11,12 +11,14 @@ import random
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1"
@@ -102,8 +104,13 @@ class LoadResult:
         ]
 
 
-def hammer(port: int, clients: int, total: int, make_request: RequestMaker) -> LoadResult:
-    """`clients` threads, each on one keep-alive connection, sharing `total` requests."""
+# (client number, how many it has sent) -> the next request's due time (perf_counter), or None: stop
+Schedule = Callable[[int, int], float | None]
+
+
+def _drive(port: int, clients: int, make_request: RequestMaker, schedule: Schedule) -> LoadResult:
+    """`clients` threads, each on one keep-alive connection, sending what `schedule` says when it
+    says; a latency is counted from the request's due time."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -111,16 +118,18 @@ def hammer(port: int, clients: int, total: int, make_request: RequestMaker) -> L
     def client(number: int) -> None:
         nonlocal errors
         rng = random.Random(number)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)  # a first check builds tables
         mine: list[float] = []
         failed = 0
-        for i in range(total // clients):
-            method, path, body, headers = make_request(rng, number, i)
-            started = time.perf_counter()
+        while (due := schedule(number, len(mine))) is not None:
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            method, path, body, headers = make_request(rng, number, len(mine))
             conn.request(method, path, body=body, headers=headers)
             response = conn.getresponse()
             response.read()
-            mine.append(time.perf_counter() - started)
+            mine.append(time.perf_counter() - due)
             failed += response.status != 200
         conn.close()
         with lock:
@@ -136,6 +145,13 @@ def hammer(port: int, clients: int, total: int, make_request: RequestMaker) -> L
     return LoadResult(latencies, errors, time.perf_counter() - started)
 
 
+def hammer(port: int, clients: int, total: int, make_request: RequestMaker) -> LoadResult:
+    """A closed loop: `clients` clients sharing `total` requests, each sending its next as soon as
+    the last is answered."""
+    each = total // clients
+    return _drive(port, clients, make_request, lambda _n, sent: time.perf_counter() if sent < each else None)
+
+
 def paced(
     port: int, rate: float, seconds: float, make_request: RequestMaker, *, clients: int = 64
 ) -> LoadResult:
@@ -145,42 +161,31 @@ def paced(
     locust's constant throughput do. `clients` keep-alive connections take the due requests in
     turn; if all are busy, the next request waits and that wait is part of its latency."""
     total = int(rate * seconds)
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    next_index = 0
     start = time.perf_counter() + 0.2
+    lock = threading.Lock()
+    issued = 0
 
-    def client(number: int) -> None:
-        nonlocal errors, next_index
-        rng = random.Random(number)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        failed = 0
-        while True:
-            with lock:
-                i = next_index
-                next_index += 1
-            if i >= total:
-                break
-            due = start + i / rate
-            delay = due - time.perf_counter()
-            if delay > 0:
-                time.sleep(delay)
-            method, path, body, headers = make_request(rng, number, i)
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - due)
-            failed += response.status != 200
-        conn.close()
+    def schedule(_number: int, _sent: int) -> float | None:
+        nonlocal issued
         with lock:
-            latencies.extend(mine)
-            errors += failed
+            index, issued = issued, issued + 1
+        return start + index / rate if index < total else None
 
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return LoadResult(latencies, errors, time.perf_counter() - start)
+    return _drive(port, clients, make_request, schedule)
+
+
+def fresh_database(name: str) -> str:
+    """For an in-process benchmark: a new empty PostgreSQL database `name` when DATABASE_URL is set
+    (dropped first if a previous run left it), else SQLite in a temporary var/. Says which."""
+    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        os.environ["RM_VAR_DIR"] = tempfile.mkdtemp(prefix="rm-bench-")
+        return "sqlite (temporary)"
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name}")
+        connection.execute(f"CREATE DATABASE {name}")
+    os.environ["RM_DB_NAME"] = name
+    return f"postgresql {urlparse(url).hostname}/{name}"

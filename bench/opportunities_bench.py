@@ -22,31 +22,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import fresh_database  # noqa: E402  (after the path insert)
+
 BENCH_DB = "bench_opportunities"
 RULE_COUNT = 36
-
-
-def fresh_database() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        os.environ["RM_VAR_DIR"] = tempfile.mkdtemp(prefix="rm-bench-")
-        return "sqlite (temporary)"
-    import psycopg
-
-    parsed = urlparse(url)
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["RM_DB_NAME"] = BENCH_DB
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
-    return f"postgresql {parsed.hostname}/{BENCH_DB}"
 
 
 def bench_rules() -> list[tuple]:
@@ -103,7 +88,7 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true", help="skip the per-customer Python loop")
     args = parser.parse_args()
 
-    where = fresh_database()
+    where = fresh_database(BENCH_DB)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
     import django
 

@@ -18,31 +18,16 @@ import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.harness import fresh_database  # noqa: E402  (after the path insert)
+
 BENCH_DB = "bench_portrait"
 CHUNK = 50_000
-
-
-def fresh_database() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
-    if not url:
-        os.environ["RM_VAR_DIR"] = tempfile.mkdtemp(prefix="rm-bench-")
-        return "sqlite (temporary)"
-    import psycopg
-
-    parsed = urlparse(url)
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(f"DROP DATABASE IF EXISTS {BENCH_DB}")
-        connection.execute(f"CREATE DATABASE {BENCH_DB}")
-    os.environ["RM_DB_NAME"] = BENCH_DB
-    return f"postgresql {parsed.hostname}/{BENCH_DB}"
 
 
 def insert_customers(start: int, stop: int, branch_id: int, owner_id: int | None) -> None:
@@ -112,7 +97,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench_portrait database afterwards")
     args = parser.parse_args()
 
-    where = fresh_database()
+    where = fresh_database(BENCH_DB)
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rm_portal.settings")
     import django
