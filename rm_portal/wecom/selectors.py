@@ -10,6 +10,7 @@ from django.http import Http404
 
 from compliance.models import Channel, Conversation
 from rm_portal.customers.models import Customer
+from rm_portal.customers.selectors import customer_search
 from rm_portal.opportunities.models import Opportunity
 from rm_portal.org.access import actionable, role_of, scope
 from rm_portal.org.models import Role
@@ -97,16 +98,13 @@ def contacts_of_customer(*, user: User, customer: Customer) -> list[ContactFollo
 
 
 def bind_candidates(*, user: User, q: str) -> list[Customer]:
-    """The user's customers a contact may be bound to: by name, customer number, or the last
-    digits of the phone (4 or more digits match the phone's tail)."""
+    """The user's customers a contact may be bound to, found the way the customer picker finds
+    them (`customer_search`: name, customer number, or the phone's last 4 digits)."""
     q = q.strip()
     if not q:
         return []
-    match = Q(name__icontains=q) | Q(cust_no__icontains=q)
-    if q.isdigit() and len(q) >= 4:
-        match |= Q(phone__endswith=q)
     return list(
         scope(user, Customer.objects.only("pk", "cust_no", "name", "phone"))
-        .filter(match)
+        .filter(customer_search(q))
         .order_by("cust_no")[:CUSTOMER_SEARCH_LIMIT]
     )
