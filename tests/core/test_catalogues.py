@@ -29,7 +29,9 @@ def entries(po: Path) -> list[tuple[str, dict[str, str], bool]]:
                 key, text = line.split(" ", 1)
                 fields[key] = ast.literal_eval(text)
         if fields.get("msgid"):
-            found.append((fields["msgid"], {k: v for k, v in fields.items() if k.startswith("msgstr")}, fuzzy))
+            found.append(
+                (fields["msgid"], {k: v for k, v in fields.items() if k.startswith("msgstr")}, fuzzy)
+            )
     return found
 
 
@@ -67,4 +69,8 @@ def test_the_parser_sees_an_empty_and_a_fuzzy_entry(tmp_path):
         '#~ msgid "旧"\n#~ msgstr ""\n',
         encoding="utf-8",
     )
-    assert entries(po) == [("好", {"msgstr": "Good"}, False), ("坏", {"msgstr": "Bad"}, True), ("很长", {"msgstr": ""}, False)]
+    assert entries(po) == [
+        ("好", {"msgstr": "Good"}, False),
+        ("坏", {"msgstr": "Bad"}, True),
+        ("很长", {"msgstr": ""}, False),
+    ]

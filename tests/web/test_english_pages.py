@@ -54,7 +54,9 @@ PAGES = [
 ]
 
 
-@pytest.mark.parametrize(("who", "url", "words"), PAGES, ids=[f"{w}-{i}" for i, (w, _, _) in enumerate(PAGES)])
+@pytest.mark.parametrize(
+    ("who", "url", "words"), PAGES, ids=[f"{w}-{i}" for i, (w, _, _) in enumerate(PAGES)]
+)
 def test_the_page_reads_in_english(client, world, request, who, url, words):
     user = request.getfixturevalue(who)
     client.force_login(user)
