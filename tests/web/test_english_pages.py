@@ -7,7 +7,8 @@ import re
 from datetime import time
 
 import pytest
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
 
 from rm_portal.checklists import services as checklists
 from rm_portal.checklists.models import ChecklistRun
@@ -69,3 +70,12 @@ def test_the_page_reads_in_english(client, world, request, who, url, words):
     assert not CHINESE.search(heading.group(1)), heading.group(1)
     for word in words:
         assert word in html, word
+
+
+def test_the_pickers_script_says_no_customer_found_in_english(rf):
+    """picker.js shows the box's data-empty when a search finds nobody; without it, Chinese."""
+    request = rf.get("/materials/1/")
+    with translation.override("en"):
+        html = render_to_string("customers/_picker.html", {"name": "customer"}, request=request)
+    assert 'data-empty="No customer found"' in html
+    assert 'placeholder="Name, customer no. or last 4 phone digits"' in html
