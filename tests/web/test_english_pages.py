@@ -79,3 +79,12 @@ def test_the_pickers_script_says_no_customer_found_in_english(rf):
         html = render_to_string("customers/_picker.html", {"name": "customer"}, request=request)
     assert 'data-empty="No customer found"' in html
     assert 'placeholder="Name, customer no. or last 4 phone digits"' in html
+
+
+def test_a_role_refusal_from_the_api_follows_the_chosen_language(api, rm01a, settings):
+    client = api(rm01a)
+    r = client.post("/api/v1/system/worker-check/")
+    assert r.status_code == 403 and r.json()["detail"] == "您的角色无权访问该功能"
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    r = client.post("/api/v1/system/worker-check/")
+    assert r.status_code == 403 and r.json()["detail"] == "Your role has no access to this feature."
