@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import BasePermission
 
 from rm_portal.org.access import role_of
@@ -11,7 +12,7 @@ from rm_portal.org.models import Role
 class IsActiveStaff(BasePermission):
     """Signed in, with an active staff profile. Unauthenticated requests get 401 first."""
 
-    message = "您的账号未开通客户经理工作台"
+    message = gettext_lazy("您的账号未开通客户经理工作台")
 
     def has_permission(self, request, view) -> bool:
         return bool(request.user and request.user.is_authenticated and role_of(request.user))
@@ -19,7 +20,7 @@ class IsActiveStaff(BasePermission):
 
 class _HasRole(IsActiveStaff):
     roles: frozenset[str] = frozenset()
-    message = "您的角色无权访问该功能"
+    message = gettext_lazy("您的角色无权访问该功能")
 
     def has_permission(self, request, view) -> bool:
         return role_of(request.user) in self.roles
@@ -43,7 +44,7 @@ class ReadAllWriteRoles(BasePermission):
     """GET for every active staff member; writes only for `write_roles` (set by `read_all_write`)."""
 
     write_roles: frozenset[str] = frozenset()
-    message = "您的角色无权修改该内容"
+    message = gettext_lazy("您的角色无权修改该内容")
 
     def has_permission(self, request, view) -> bool:
         role = role_of(request.user)
