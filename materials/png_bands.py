@@ -125,6 +125,5 @@ def encode(image: Image.Image, segments: tuple[Segment, ...]) -> bytes:
     parts.append(b"\x03\x00")  # an empty final block ends the stream
     parts.append(struct.pack(">I", adler))
     header = struct.pack(">IIBBBBB", image.width, image.height, 8, 2, 0, 0, 0)
-    return b"".join(
-        (b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), _chunk(b"IDAT", b"".join(parts)), _chunk(b"IEND", b""))
-    )
+    idat = _chunk(b"IDAT", b"".join(parts))
+    return b"".join((b"\x89PNG\r\n\x1a\n", _chunk(b"IHDR", header), idat, _chunk(b"IEND", b"")))

@@ -117,7 +117,8 @@ def poster_render(*, layout: PosterLayout, card: Card, url: str, code_png: bytes
         if text:
             font = cjk_font(spec["size"])
             draw.text((spec["x"], spec["y"]), text, font=font, fill=spec["color"])
-            spliceable = spliceable and _inside(draw.textbbox((spec["x"], spec["y"]), text, font=font), changing)
+            drawn = draw.textbbox((spec["x"], spec["y"]), text, font=font)
+            spliceable = spliceable and _inside(drawn, changing)
     if spliceable:
         return png_bands.encode(image, _background_plan(layout.background.name, changing))
     out = io.BytesIO()  # a glyph reached outside its band: encode the whole image
