@@ -85,7 +85,7 @@ def _match(
             .order_by()
         )
         sql, sql_params = matching.query.sql_with_params()
-        parts.append(f"SELECT {rank} AS pos, m{rank}.customer_id FROM ({sql}) m{rank}")
+        parts.append(f"SELECT {rank} AS pos, m{rank}.customer_id FROM ({sql}) m{rank}")  # noqa: S608  (Django's own SQL)
         params.extend(sql_params)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS rm_gen_match")
@@ -189,10 +189,10 @@ def opportunities_one_pass(
                 held[customer_id].add(code)
         soonest: dict[int, Holding] = {}
         if need_holdings:
-            for holding in Holding.objects.filter(customer_id__in=ids, maturity_date__gte=today).order_by(
-                "customer_id", "maturity_date", "id"
-            ):
-                soonest.setdefault(holding.customer_id, holding)
+            for held_product in Holding.objects.filter(
+                customer_id__in=ids, maturity_date__gte=today
+            ).order_by("customer_id", "maturity_date", "id"):
+                soonest.setdefault(held_product.customer_id, held_product)
         made: list[tuple[int, int, int | None, int, dict[str, Any], str, datetime]] = []
         for row in rows:
             r = reasons[row[0]]
@@ -266,6 +266,19 @@ def _decimal(value: object) -> Decimal | None:
 NewRow = tuple[int, int, int | None, int, dict[str, Any], str, datetime]
 
 
+def _sqlite_row(row: NewRow, adapt: Any) -> tuple[Any, ...]:
+    rule_id, customer_id, owner, branch_id, reason, script, due_at = row
+    return (
+        rule_id,
+        customer_id,
+        owner,
+        branch_id,
+        json.dumps(reason, ensure_ascii=False),
+        script,
+        adapt(due_at),
+    )
+
+
 def _insert(rows: list[NewRow], now: datetime) -> None:
     """The batch into a temporary table (COPY on PostgreSQL, one executemany on SQLite), then one
     INSERT … SELECT that skips a pair already open (the open-per-rule-and-customer index decides,
@@ -288,10 +301,8 @@ def _insert(rows: list[NewRow], now: datetime) -> None:
                 "due_at) FROM STDIN"
             ) as copy:
                 for rule_id, customer_id, owner, branch_id, reason, script, due_at in rows:
-                    copy.write_row(
-                        (rule_id, customer_id, owner, branch_id, json.dumps(reason, ensure_ascii=False))
-                        + (script, due_at)
-                    )
+                    reason_text = json.dumps(reason, ensure_ascii=False)
+                    copy.write_row((rule_id, customer_id, owner, branch_id, reason_text, script, due_at))
         else:
             cursor.execute("DROP TABLE IF EXISTS opportunity_load_all")
             cursor.execute(
@@ -300,11 +311,7 @@ def _insert(rows: list[NewRow], now: datetime) -> None:
             )
             cursor.executemany(
                 "INSERT INTO opportunity_load_all VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [
-                    (rule_id, customer_id, owner, branch_id, json.dumps(reason, ensure_ascii=False))
-                    + (script, adapt(due_at))
-                    for rule_id, customer_id, owner, branch_id, reason, script, due_at in rows
-                ],
+                [_sqlite_row(row, adapt) for row in rows],
             )
         insert, tail = ("INSERT", " ON CONFLICT DO NOTHING") if postgres else ("INSERT OR IGNORE", "")
         cursor.execute(
