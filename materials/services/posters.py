@@ -3,7 +3,7 @@
 A poster is stored under a name made of everything it depends on: the template's version, a
 fingerprint of the RM's card and what the QR holds (the landing URL, or with WeCom configured the
 poster's 联系我 code: its config id and image URL). A repeat is one query (the link with the RM's
-card), one `exists` and one read, without Pillow; a changed template or profile misses, renders,
+card) and one read, without Pillow; a changed template or profile misses, renders,
 and clears the stale file of that folder.
 """
 
@@ -44,13 +44,13 @@ def poster_make(*, rm: User, material: Material, url_for: Callable[[str], str]) 
         folder, name = poster_cache_name(
             material=material, user=rm, card=card, url=f"wecom:{way.config_id}:{way.qr_code}"
         )
-        if default_storage.exists(name):
-            return _read(name)
+        if (stored := _read(name)) is not None:
+            return stored
         code_png = poster_code_png(way=way)
     if code_png is None:
         folder, name = poster_cache_name(material=material, user=rm, card=card, url=url)
-        if default_storage.exists(name):
-            return _read(name)
+        if (stored := _read(name)) is not None:
+            return stored
     data = posters.poster_render(layout=material.layout, card=card, url=url, code_png=code_png)
     _clear_stale(folder)
     default_storage.save(name, ContentFile(data))
@@ -69,10 +69,14 @@ def _token_and_card(*, rm: User, material: Material) -> tuple[ShareToken, Staff]
     return poster_token(rm=rm, material=material), Staff.objects.select_related("branch").get(user=rm)
 
 
-def _read(name: str) -> bytes:
-    with default_storage.open(name, "rb") as f:
-        data: bytes = f.read()
-        return data
+def _read(name: str) -> bytes | None:
+    """The stored poster, or None: one open, no separate `exists` round trip (S3: one GET)."""
+    try:
+        with default_storage.open(name, "rb") as f:
+            data: bytes = f.read()
+            return data
+    except FileNotFoundError:
+        return None
 
 
 def _clear_stale(folder: str) -> None:
