@@ -85,6 +85,8 @@ def main() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    from rm_portal.customers.phones import phone_tail_of
+
     call_command("migrate", verbosity=0)
 
     from bench.opportunities_bench import bench_rules
@@ -144,16 +146,17 @@ def main() -> None:
         for index in range(built, upto):
             owner, branch, data, _values, _doc = pool[index % POOL]
             rows.append((f"S{index:08d}", data["name"], data["phone"], "", branches[branch],
-                         users[owner] if owner else None, "", "{}", data["aum"], "", now, now))  # fmt: skip
+                         users[owner] if owner else None, "", "{}", data["aum"], "", now, now,
+                         phone_tail_of(data["phone"])))  # fmt: skip
         columns = ("cust_no, name, phone, id_number, branch_id, owner_id, risk_rating, consents, aum, "
-                   "wechat_external_id, created_at, updated_at")  # fmt: skip
+                   "wechat_external_id, created_at, updated_at, phone_tail")  # fmt: skip
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
                 with cursor.cursor.copy(f"COPY customers_customer ({columns}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
-                marks = ", ".join(["%s"] * 12)
+                marks = ", ".join(["%s"] * 13)
                 insert = f"INSERT INTO customers_customer ({columns}) VALUES ({marks})"  # noqa: S608
                 cursor.executemany(insert, rows)
             cursor.execute(
