@@ -91,6 +91,11 @@ def _match(
         cursor.execute("DROP TABLE IF EXISTS rm_gen_match")
         cursor.execute("CREATE TEMP TABLE rm_gen_match (pos integer NOT NULL, customer_id bigint NOT NULL)")
         cursor.execute("INSERT INTO rm_gen_match (pos, customer_id) " + " UNION ALL ".join(parts), params)
+        if connection.vendor == "postgresql":
+            # Temporary tables are never analysed by autovacuum: without figures the planner
+            # guesses their size and may join the customers to them row by row.
+            cursor.execute("ANALYZE rm_gen_match")
+            cursor.execute("ANALYZE rm_open_count")
 
 
 def _kept(codes: list[tuple[str, str]], cap: int) -> Iterator[list[tuple[Any, ...]]]:
