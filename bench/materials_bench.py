@@ -97,6 +97,65 @@ def render_for(user_ids: list[int], material_id: int) -> list[float]:
     return timings
 
 
+def poster_parts(material_id: int, rounds: int = 10) -> dict[str, float]:
+    """Median ms of each part of an uncached poster, and of the earlier way of each, same run."""
+    import io
+    import zlib
+
+    import qrcode
+
+    from materials import png_bands, posters
+    from materials.models import Material
+
+    layout = Material.objects.select_related("layout").get(pk=material_id).layout
+    url = "https://rm.example.com/s/" + "x" * 32
+    image = posters._background(layout.background.name).copy()
+    changing = posters._changing(layout, image.height)
+    segments = posters._background_plan(layout.background.name, changing)
+
+    def median(work) -> float:  # type: ignore[no-untyped-def]
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000
+
+    def best_mask_qr() -> None:
+        code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, box_size=1)
+        code.add_data(url)
+        code.make(fit=True)
+
+    return {
+        "QR, fixed mask (now)": median(lambda: posters.qr_image(url, layout.qr_size)),
+        "QR matrix, best of 8 masks (before)": median(best_mask_qr),
+        "PNG, changed bands spliced (now)": median(lambda: png_bands.encode(image, segments)),
+        "PNG, whole image, Pillow level 1 (before)": median(
+            lambda: image.save(io.BytesIO(), "PNG", compress_level=1)
+        ),
+        "PNG, whole image, level 1 + Z_RLE": median(
+            lambda: image.save(io.BytesIO(), "PNG", compress_level=1, compress_type=zlib.Z_RLE)
+        ),
+        "background copy": median(image.copy),
+    }
+
+
+def cached_queries(user_id: int, material_id: int) -> int:
+    from django.contrib.auth.models import User
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from materials.models import Material
+    from materials.services.posters import poster_make
+
+    material = Material.objects.select_related("layout").get(pk=material_id)
+    user = User.objects.get(pk=user_id)
+    poster_make(rm=user, material=material, url_for=url_for)
+    with CaptureQueriesContext(connection) as ctx:
+        poster_make(rm=user, material=material, url_for=url_for)
+    return len(ctx.captured_queries)
+
+
 def _spin(_: int) -> int:
     total = 0
     for i in range(2_000_000):
@@ -179,7 +238,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    parser.add_argument("--posters-only", action="store_true", help="only section 1 (and its parts)")
     args = parser.parse_args()
+    print(f"load: {os.getloadavg()[0]:.2f} {os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f} (1/5/15 min)")
 
     with tempfile.TemporaryDirectory(prefix="rm-bench-materials-") as var_dir:
         setup_django(var_dir)
@@ -205,6 +266,13 @@ def main() -> None:
         )
         print(f"  cached   p50 / p95   {pct(cached, 0.5):.2f} ms / {pct(cached, 0.95):.2f} ms  (aim ≤ 5 ms)")
         print(f"  cached speed-up      {statistics.median(uncached) / statistics.median(cached):.0f}×")
+        queries = cached_queries(sample[0], material.pk)
+        print(f"  cached queries       {queries} (the link with the RM's card)")
+        print("  parts of an uncached poster, median ms (the earlier way measured in the same run)")
+        for label, ms in poster_parts(material.pk).items():
+            print(f"    {label:<44} {ms:6.1f}")
+        if args.posters_only:
+            return
 
         # 2. a batch after a template change
         batch_ids = user_ids[: args.rms]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -12,11 +13,15 @@ import qrcode
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw
 
+from materials import png_bands
 from materials.fonts import cjk_font
 from materials.models import PosterLayout
 from rm_portal.org.models import Staff
 
 QUIET_ZONE = 4  # modules of white around the code, as ISO/IEC 18004 asks
+# Trying all eight masks for the lowest penalty is pure Python and was half a poster's time; any
+# mask is valid (the decoder reads it from the format bits) and tests decode many links with it.
+MASK_PATTERN = 2
 
 
 @dataclass(frozen=True)
@@ -44,9 +49,33 @@ def _background(name: str) -> Image.Image:
     return image.convert("RGB")
 
 
+@lru_cache(maxsize=8)
+def _background_plan(name: str, changing: tuple[png_bands.Band, ...]) -> tuple[png_bands.Segment, ...]:
+    return png_bands.plan(_background(name), changing)
+
+
+def _changing(layout: PosterLayout, height: int) -> tuple[png_bands.Band, ...]:
+    """The rows a poster may differ from its background in: the QR box and each text slot with
+    room for ascenders and descenders (what is drawn is checked against them)."""
+    bands = [(layout.qr_y, layout.qr_y + layout.qr_size)]
+    for spec in layout.slots.values():
+        size = int(spec["size"])
+        bands.append((int(spec["y"]) - size // 2, int(spec["y"]) + 2 * size))
+    return png_bands.bands_merge(bands, height)
+
+
+def _inside(box: tuple[float, float, float, float], bands: tuple[png_bands.Band, ...]) -> bool:
+    return any(start <= box[1] and box[3] <= stop for start, stop in bands)
+
+
 def qr_image(url: str, size: int) -> Image.Image:
     """A size×size white square holding the QR code (error correction M) with its quiet zone."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE, box_size=1)
+    code = qrcode.QRCode(
+        error_correction=qrcode.constants.ERROR_CORRECT_M,
+        border=QUIET_ZONE,
+        box_size=1,
+        mask_pattern=MASK_PATTERN,
+    )
     code.add_data(url)
     code.make(fit=True)
     matrix = code.get_matrix()  # includes the quiet zone
@@ -81,12 +110,19 @@ def poster_render(*, layout: PosterLayout, card: Card, url: str, code_png: bytes
     image.paste(square, (layout.qr_x, layout.qr_y))
     draw = ImageDraw.Draw(image)
     values = {"name": card.name, "title": card.title, "branch": card.branch, "phone": card.phone}
+    changing = _changing(layout, image.height)
+    spliceable = True
     for slot, spec in layout.slots.items():
         text = values.get(slot, "")
         if text:
-            draw.text((spec["x"], spec["y"]), text, font=cjk_font(spec["size"]), fill=spec["color"])
-    out = io.BytesIO()
-    image.save(out, "PNG", compress_level=1)
+            font = cjk_font(spec["size"])
+            draw.text((spec["x"], spec["y"]), text, font=font, fill=spec["color"])
+            drawn = draw.textbbox((spec["x"], spec["y"]), text, font=font)
+            spliceable = spliceable and _inside(drawn, changing)
+    if spliceable:
+        return png_bands.encode(image, _background_plan(layout.background.name, changing))
+    out = io.BytesIO()  # a glyph reached outside its band: encode the whole image
+    image.save(out, "PNG", compress_level=1, compress_type=zlib.Z_RLE)
     return out.getvalue()
 
 

@@ -2,8 +2,9 @@
 
 A poster is stored under a name made of everything it depends on: the template's version, a
 fingerprint of the RM's card and what the QR holds (the landing URL, or with WeCom configured the
-poster's 联系我 code: its config id and image URL). A repeat is one `exists` and one read;
-a changed template or profile misses, renders, and clears the stale file of that folder.
+poster's 联系我 code: its config id and image URL). A repeat is one query (the link with the RM's
+card) and one read, without Pillow; a changed template or profile misses, renders,
+and clears the stale file of that folder.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from materials import posters
-from materials.models import Material
+from materials.models import Material, ShareToken
 from materials.services.shares import poster_token
 from rm_portal.org.models import Staff
 from rm_portal.wecom.contact_ways import poster_code_png, poster_contact_way
@@ -34,8 +35,7 @@ def poster_make(*, rm: User, material: Material, url_for: Callable[[str], str]) 
     `url_for(token)` is the absolute landing URL the QR encodes — unless WeCom is configured and
     the poster's 联系我 code can be had, then the QR is that code's image, so an add through it is
     attributed to this RM and this poster. Raises FontMissing when no CJK font is installed."""
-    staff = Staff.objects.select_related("branch").get(user=rm)
-    share = poster_token(rm=rm, material=material)
+    share, staff = _token_and_card(rm=rm, material=material)
     url = url_for(share.token)
     card = posters.Card.of(staff)
     way = poster_contact_way(user=rm, material=material)
@@ -44,23 +44,39 @@ def poster_make(*, rm: User, material: Material, url_for: Callable[[str], str]) 
         folder, name = poster_cache_name(
             material=material, user=rm, card=card, url=f"wecom:{way.config_id}:{way.qr_code}"
         )
-        if default_storage.exists(name):
-            return _read(name)
+        if (stored := _read(name)) is not None:
+            return stored
         code_png = poster_code_png(way=way)
     if code_png is None:
         folder, name = poster_cache_name(material=material, user=rm, card=card, url=url)
-        if default_storage.exists(name):
-            return _read(name)
+        if (stored := _read(name)) is not None:
+            return stored
     data = posters.poster_render(layout=material.layout, card=card, url=url, code_png=code_png)
     _clear_stale(folder)
     default_storage.save(name, ContentFile(data))
     return data
 
 
-def _read(name: str) -> bytes:
-    with default_storage.open(name, "rb") as f:
-        data: bytes = f.read()
-        return data
+def _token_and_card(*, rm: User, material: Material) -> tuple[ShareToken, Staff]:
+    """The RM's poster link and card in one query once the link exists (every repeat)."""
+    share = (
+        ShareToken.objects.select_related("rm__staff__branch")
+        .filter(rm=rm, material=material, channel=ShareToken.Channel.POSTER)
+        .first()
+    )
+    if share is not None:
+        return share, share.rm.staff
+    return poster_token(rm=rm, material=material), Staff.objects.select_related("branch").get(user=rm)
+
+
+def _read(name: str) -> bytes | None:
+    """The stored poster, or None: one open, no separate `exists` round trip (S3: one GET)."""
+    try:
+        with default_storage.open(name, "rb") as f:
+            data: bytes = f.read()
+            return data
+    except FileNotFoundError:
+        return None
 
 
 def _clear_stale(folder: str) -> None:

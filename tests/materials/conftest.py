@@ -14,5 +14,7 @@ def _media(settings, tmp_path):
     from materials import posters
 
     posters._background.cache_clear()
+    posters._background_plan.cache_clear()
     yield
     posters._background.cache_clear()
+    posters._background_plan.cache_clear()

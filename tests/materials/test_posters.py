@@ -202,3 +202,107 @@ def test_a_malformed_font_index_stops_start_up_naming_it(tmp_path):
     run = settings_in_subprocess({"RM_VAR_DIR": str(tmp_path), "RM_CJK_FONT_INDEX": "abc"})
     assert run.returncode != 0
     assert "RM_CJK_FONT_INDEX" in run.stderr
+
+
+def test_a_cached_poster_is_one_query_and_never_touches_pillow(rm01a, hq_admin, monkeypatch):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from materials.services.posters import poster_make
+
+    m = poster(hq_admin)
+    first = poster_make(rm=rm01a, material=m, url_for=lambda token: f"https://rm.example.com/s/{token}")
+
+    def no_pillow(*args, **kwargs):
+        raise AssertionError("Pillow was used for a cached poster")
+
+    monkeypatch.setattr(Image, "open", no_pillow)
+    monkeypatch.setattr(Image.Image, "save", no_pillow)
+    monkeypatch.setattr(posters, "poster_render", no_pillow)
+    with CaptureQueriesContext(connection) as ctx:
+        again = poster_make(rm=rm01a, material=m, url_for=lambda token: f"https://rm.example.com/s/{token}")
+    assert again == first
+    assert len(ctx.captured_queries) == 1  # the link with the RM's card
+
+
+def photo_like(width: int = 1080, height: int = 1920) -> Image.Image:
+    """A noisy, blurred background: every PNG row filter gets used, unlike a flat colour."""
+    import random
+
+    from PIL import ImageFilter
+
+    noise = random.Random(7).randbytes(width * height * 3)
+    return Image.frombytes("RGB", (width, height), noise).filter(ImageFilter.GaussianBlur(2))
+
+
+def test_spliced_png_is_pixel_for_pixel_the_drawn_poster():
+    import zlib
+
+    from materials import png_bands
+
+    background = photo_like(540, 400)
+    changing = png_bands.bands_merge([(100, 160), (150, 200), (390, 450), (-5, 3)], background.height)
+    assert changing == ((0, 3), (100, 200), (390, 400))
+    segments = png_bands.plan(background, changing)
+    for k in range(3):
+        image = background.copy()
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((10 + k, 110, 300, 190), fill=(k * 60, 0, 0))
+        draw.rectangle((0, 0, 539, 2), fill=(0, 0, 255))
+        draw.rectangle((0, 392, 100, 399), fill=(0, 255, 0))
+        data = png_bands.encode(image, segments)
+        decoded = Image.open(io.BytesIO(data))
+        assert decoded.size == image.size and decoded.mode == "RGB"
+        assert decoded.tobytes() == image.tobytes()
+    # The zlib stream is whole: its checksum is verified when inflated in one go.
+    idat = data[data.index(b"IDAT") + 4 : data.index(b"IEND") - 8]
+    assert len(zlib.decompress(idat)) == (1 + 540 * 3) * 400
+
+
+def test_adler32_combined_from_parts_equals_the_whole():
+    import zlib
+
+    from materials.png_bands import adler32_combine
+
+    a, b = b"x" * 70_000 + b"abc", bytes(range(256)) * 300
+    assert adler32_combine(zlib.adler32(a), zlib.adler32(b), len(b)) == zlib.adler32(a + b)
+    assert adler32_combine(1, zlib.adler32(b), len(b)) == zlib.adler32(b)
+
+
+def test_poster_on_a_photo_background_matches_a_full_encode_and_stays_phone_sized(monkeypatch):
+    need(font_available(), "fonts-noto-cjk is not installed")
+    from types import SimpleNamespace
+
+    from django.core.files.base import ContentFile
+
+    out = io.BytesIO()
+    photo_like().save(out, "PNG")
+    name = default_storage.save("backgrounds/photo.png", ContentFile(out.getvalue()))
+    layout = SimpleNamespace(background=SimpleNamespace(name=name), **LAYOUT)
+    url = "https://rm.example.com/s/abcdefghijklmnopqrstuvwxyz012345"
+    data = posters.poster_render(layout=layout, card=posters.SAMPLE, url=url)
+    assert decode(data) == [url]
+    assert len(data) < 8 * 1024 * 1024  # a noise photo; a real design compresses far better
+    # The same drawing, encoded whole by Pillow, has the same pixels.
+    monkeypatch.setattr(posters, "_changing", lambda layout, height: ())  # nothing may change: fall back
+    whole = posters.poster_render(layout=layout, card=posters.SAMPLE, url=url)
+    assert whole != data  # the two ways really differ in how they encode
+    assert Image.open(io.BytesIO(whole)).tobytes() == Image.open(io.BytesIO(data)).tobytes()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_fixed_qr_mask_decodes_for_many_links(seed):
+    import random
+    import string
+
+    rng = random.Random(seed)
+    for length in (20, 32, 43, 60, 90):
+        token = "".join(rng.choice(string.ascii_letters + string.digits + "-_") for _ in range(length))
+        url = f"https://rm.example.com/s/{token}"
+        square = posters.qr_image(url, 320).convert("RGB")
+        canvas = Image.new("RGB", (400, 400), "white")
+        canvas.paste(square, (40, 40))
+        out = io.BytesIO()
+        canvas.save(out, "PNG")
+        assert decode(out.getvalue()) == [url]

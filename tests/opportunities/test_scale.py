@@ -121,3 +121,59 @@ def test_generation_query_count_does_not_grow_with_customers(b01, rm01a):
         assert sum(created.values()) > 0
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+MANY = [
+    "aum >= 500000",
+    "age >= 30",
+    "age < 50 and aum < 2000000",
+    "gender = '女'",
+    "tag(高净值)",
+    "td_maturing_days <= 20",
+    "not is_payroll = true",
+    "aum < 100000 or age > 60",
+]
+
+
+def _many_rules() -> None:
+    for i, condition in enumerate(MANY):
+        # Priorities tie in pairs: the rule code breaks the tie, in both ways alike.
+        rule(code=f"many{i}", condition=condition, priority=i // 2, script="{customer_name}/{rm_name}/{aum}")
+
+
+def test_many_rules_at_once_give_what_rule_after_rule_gives_with_the_cap(bank):
+    _many_rules()
+    # Some customers already hold two open opportunities: only one more may come.
+    first = OpportunityRule.objects.get(code="rich_older")
+    opportunity_rules_run(rules=[first, OpportunityRule.objects.get(code="woman_or_small")])
+    before, kept = stored(), list(Opportunity.objects.values_list("pk", flat=True))
+    opportunity_rules_run(one_pass=False)
+    rule_by_rule = stored()
+    Opportunity.objects.exclude(pk__in=kept).delete()
+    OpportunityRule.objects.update(last_run_at=None)
+    assert stored() == before
+    created = opportunity_rules_run()
+    assert stored() == rule_by_rule
+    assert sum(created.values()) == len(rule_by_rule) - len(before)
+    per_customer: dict[str, int] = {}
+    for _code, cust_no, *_rest in rule_by_rule:
+        per_customer[cust_no] = per_customer.get(cust_no, 0) + 1
+    assert max(per_customer.values()) == 3  # the cap bit somewhere
+    assert len({code for code, *_rest in rule_by_rule}) > len(CONDITIONS)
+
+
+def test_generation_query_count_does_not_grow_with_rules(bank):
+    counts = []
+    for extra in (0, len(MANY)):
+        if extra:
+            _many_rules()
+        opportunity_rules_run()  # the first run adds the feature columns these rules read
+        Opportunity.objects.all().delete()
+        OpportunityRule.objects.update(last_run_at=None)
+        with CaptureQueriesContext(connection) as queries:
+            created = opportunity_rules_run()
+        assert sum(created.values()) > 0
+        counts.append(len(queries))
+        Opportunity.objects.all().delete()
+        OpportunityRule.objects.update(last_run_at=None)
+    assert counts[0] == counts[1]

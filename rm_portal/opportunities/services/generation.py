@@ -101,11 +101,12 @@ def _features(rules: Sequence[OpportunityRule], context: RuleContext) -> None:
 
 
 def opportunity_rules_run(
-    *, rules: Sequence[OpportunityRule] | None = None, now: datetime | None = None
+    *, rules: Sequence[OpportunityRule] | None = None, now: datetime | None = None, one_pass: bool = True
 ) -> dict[str, int]:
     """Run the given rules (default: every active one) and dispatch: {rule code: created}.
     In one transaction holding the rules' rows, so a second run started meanwhile waits for this
-    one and then finds nothing new."""
+    one and then finds nothing new. `one_pass=False` runs rule after rule (the earlier way, kept
+    for the benchmark's comparison and the equality tests)."""
     now = now or timezone.now()
     chosen = _chosen(rules)
     context = RuleContext.load()
@@ -120,7 +121,9 @@ def opportunity_rules_run(
         }
         ordered = [locked[rule.pk] for rule in chosen if rule.pk in locked]
         since = {rule.pk: rule.last_run_at or (now - FIRST_RUN_WINDOW) for rule in ordered}
-        created, ran = _run_rules(ordered, now=now, since=since, context=context, people=people, span=None)
+        created, ran = _run_rules(
+            ordered, now=now, since=since, context=context, people=people, span=None, one_pass=one_pass
+        )
         OpportunityRule.objects.filter(pk__in=ran).update(last_run_at=now)
     if any(created.values()):
         _dispatch(now=now, people=people)
@@ -151,11 +154,14 @@ def _run_rules(
     context: RuleContext,
     people: People,
     span: Span,
+    one_pass: bool = True,
 ) -> tuple[dict[str, int], list[int]]:
     """Every rule in priority order over the customers of `span`: {code: created}, and the ids
-    of the rules that ran. The open count per customer is read ONCE (a temporary table) and
-    kept up to date as each rule adds its opportunities, instead of a GROUP BY over every open
-    opportunity per rule."""
+    of the rules that ran. The open count per customer is read ONCE (a temporary table). In one
+    pass (onepass.py) all rules are matched by one statement and capped together; rule by rule,
+    the count is kept up to date as each rule adds its opportunities."""
+    if one_pass:
+        return _run_rules_one_pass(rules, now=now, since=since, context=context, people=people, span=span)
     created: dict[str, int] = {}
     ran: list[int] = []
     _cap_prepare(span)
@@ -174,6 +180,41 @@ def _run_rules(
         if created[rule.code]:
             _cap_add(rule, now, span)
     return created, ran
+
+
+def _run_rules_one_pass(
+    rules: list[OpportunityRule],
+    *,
+    now: datetime,
+    since: dict[int, datetime],
+    context: RuleContext,
+    people: People,
+    span: Span,
+) -> tuple[dict[str, int], list[int]]:
+    from rm_portal.opportunities.services.onepass import opportunities_one_pass
+
+    created: dict[str, int] = {}
+    parsed: list[tuple[OpportunityRule, Condition]] = []
+    for rule in rules:
+        try:
+            parsed.append((rule, condition_parse(rule.condition, context=context)))
+        except RuleError as error:
+            logger.warning("opportunity rule %s not run: %s", rule.code, error.text)
+            created[rule.code] = 0
+    if parsed:
+        _cap_prepare(span)
+        created.update(
+            opportunities_one_pass(
+                parsed,
+                now=now,
+                since=since,
+                context=context,
+                people=people,
+                span=span,
+                cap=MAX_OPEN_PER_CUSTOMER,
+            )
+        )
+    return created, [rule.pk for rule, _condition in parsed]
 
 
 def _span_sql(span: Span, params: list[Any]) -> str:
