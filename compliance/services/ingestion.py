@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from compliance.matching import Hit, compact
 from compliance.models import Conversation, Direction, Message, Severity, Source
 from compliance.services.alerts import alerts_create_for
-from compliance.services.chain import GENESIS, message_hash
+from compliance.services.chain import GENESIS, Attribution, message_mac
 from compliance.services.items import Item, ItemError, item_parse
 from compliance.services.lexicon import current_lexicon
 from rm_portal.core.errors import NotAllowed
@@ -270,6 +270,7 @@ def _append(
         conversation = conversations[key]
         channel = key[0]
         seq, prev = conversation.last_seq, conversation.last_hash or GENESIS
+        attribution = Attribution(conversation.contact, conversation.opened_by_id, conversation.customer_id)
         for item in sorted(items, key=lambda i: (i.sent_at, i.index)):
             archived = copies.get((channel, item.external_id), [])
             if source == Source.GATEWAY:
@@ -291,7 +292,12 @@ def _append(
                 duplicates += 1  # the gateway's copy is the record, and it says the same
                 continue
             seq += 1
-            digest = message_hash(
+            # Alerts are about what staff send; a customer asking 保本吗 is not misconduct.
+            hits = lexicon.check(item.content) if item.direction == Direction.OUT else []
+            if differences:  # whichever copy came second carries the disagreement
+                hits = [*hits, _mismatch_hit(item.content, differences)]
+            normalized = compact(item.content)
+            digest = message_mac(
                 conversation_id=conversation.pk,
                 seq=seq,
                 channel=channel,
@@ -299,10 +305,13 @@ def _append(
                 direction=item.direction,
                 content_type=item.content_type,
                 content=item.content,
+                normalized=normalized,
                 sent_at=item.sent_at,
                 received_at=received_at,
                 prev_hash=prev,
                 source=source,
+                attribution=attribution,
+                alert_hits=[h.as_dict() for h in hits] if hits else None,
             )
             rows.append(
                 Message(
@@ -312,19 +321,16 @@ def _append(
                     direction=item.direction,
                     content_type=item.content_type,
                     content=item.content,
-                    normalized=compact(item.content),
+                    normalized=normalized,
                     sent_at=item.sent_at,
                     received_at=received_at,
                     seq=seq,
                     prev_hash=prev,
                     hash=digest,
                     source=source,
+                    flagged=bool(hits),
                 )
             )
-            # Alerts are about what staff send; a customer asking 保本吗 is not misconduct.
-            hits = lexicon.check(item.content) if item.direction == Direction.OUT else []
-            if differences:  # whichever copy came second carries the disagreement
-                hits = [*hits, _mismatch_hit(item.content, differences)]
             hits_by_row.append(hits)
             prev = digest
         if seq != conversation.last_seq:
