@@ -504,6 +504,7 @@ if COMPLIANCE_WECOM_AES_KEY and not re.fullmatch(r"[A-Za-z0-9+/]{43}", COMPLIANC
         "COMPLIANCE_WECOM_AES_KEY must be the 43-character EncodingAESKey (letters, digits, + and /)"
     )
 
+
 def _archive_key(name: str, generated: Path) -> bytes:
     """A 32-byte archive key as 64 hex digits, from NAME / NAME_FILE; the embedded default reads
     the one bootstrap generated into var/. Scaled, a missing or malformed key stops start-up: the

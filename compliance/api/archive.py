@@ -100,7 +100,9 @@ class LegalHoldApi(APIView):
     def post(self, request: AuthedRequest, pk: int) -> Response:
         data = validated(LegalHoldIn, request.data)
         conversation = conversation_for(request.user, pk)
-        conversation = conversation_legal_hold_set(conversation=conversation, hold=data["hold"])
+        conversation = conversation_legal_hold_set(
+            conversation=conversation, hold=data["hold"], by=request.user
+        )
         return Response(LegalHoldOut(conversation).data)
 
 

@@ -70,8 +70,11 @@ def heads_root(conversations: list[list[Any]]) -> str:
 
 def _snapshot() -> dict[str, Any]:
     """The archive's state in one consistent snapshot (REPEATABLE READ on PostgreSQL)."""
+    # Only a transaction of its own can choose its isolation; nested (a test, a request) it reads
+    # within the caller's.
+    own = not connection.in_atomic_block
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if own and connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         conversations = [

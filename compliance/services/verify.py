@@ -70,7 +70,9 @@ class ArchiveReport:
     checkpoint: int | None = None  # the number of the checkpoint compared with
     incremental: bool = False
 
-    def add(self, kind: str, conversation_id: int, seq: int | None, message_id: int | None, extra: str = "") -> None:
+    def add(
+        self, kind: str, conversation_id: int, seq: int | None, message_id: int | None, extra: str = ""
+    ) -> None:
         reason = KINDS[kind] + (f"：{extra}" if extra else "")
         self.findings.append(ChainBreak(conversation_id, seq, message_id, reason, kind))
 
@@ -141,7 +143,9 @@ def _chains(report: ArchiveReport, checkpoint: Checkpoint | None, chunk: int) ->
 def _owners() -> dict[int, int]:
     """Each handed-over conversation's owner by its handover history."""
     owners: dict[int, int] = {}
-    for conversation_id, to_rm in OwnershipChange.objects.order_by("pk").values_list("conversation_id", "to_rm_id"):
+    for conversation_id, to_rm in OwnershipChange.objects.order_by("pk").values_list(
+        "conversation_id", "to_rm_id"
+    ):
         owners[conversation_id] = to_rm
     return owners
 
@@ -179,7 +183,9 @@ def archive_check(*, incremental: bool = False, chunk: int = 5000) -> ArchiveRep
     }
     owners = _owners()
     heads = checkpoint.heads if checkpoint else {}
-    for cid, (last_seq, last_hash, rm_id, _customer, _channel, _contact, opened_by) in sorted(conversations.items()):
+    for cid, (last_seq, last_hash, rm_id, _customer, _channel, _contact, opened_by) in sorted(
+        conversations.items()
+    ):
         seen = found.get(cid)
         if seen is None and report.incremental and cid in heads:
             seen = (heads[cid][0], heads[cid][1])
@@ -193,7 +199,9 @@ def archive_check(*, incremental: bool = False, chunk: int = 5000) -> ArchiveRep
     covered = _heads_at(checkpoint)
     for cid, (seq, digest, _rm, customer, channel, contact, opened_by) in sorted(heads.items()):
         if cid not in conversations:
-            report.add("conversation_deleted", cid, None, None, f"检查点 {report.checkpoint} 记录了 {seq} 条消息")
+            report.add(
+                "conversation_deleted", cid, None, None, f"检查点 {report.checkpoint} 记录了 {seq} 条消息"
+            )
             continue
         now = conversations[cid]
         if [now[3], now[4], now[5], now[6]] != [customer, channel, contact, opened_by]:
@@ -205,7 +213,9 @@ def archive_check(*, incremental: bool = False, chunk: int = 5000) -> ArchiveRep
             report.add("head_rewritten", cid, seq, None)
     alerts = Alert.objects.filter(pk__lte=checkpoint.body["max_alert_id"]).count()
     if alerts < checkpoint.body["alerts"]:
-        report.add("alerts_missing", 0, None, None, f"检查点时 {checkpoint.body['alerts']} 条，现存 {alerts} 条")
+        report.add(
+            "alerts_missing", 0, None, None, f"检查点时 {checkpoint.body['alerts']} 条，现存 {alerts} 条"
+        )
     report.findings.sort(key=lambda f: (f.conversation_id, f.seq or 0))
     report.seconds = time.perf_counter() - started
     return report

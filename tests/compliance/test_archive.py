@@ -171,3 +171,6 @@ def test_legal_hold_is_set_by_compliance_only(api, archived, compliance, rm01a, 
     conversation.refresh_from_db()
     assert conversation.legal_hold is True
     assert archive_verify()[1] is None  # the hold is not part of the evidence chain
+    api(compliance).post(url, {"hold": False}, format="json")
+    history = list(conversation.holds.values_list("hold", "by__username"))
+    assert history == [(True, compliance.username), (False, compliance.username)]
