@@ -515,6 +515,10 @@ def _archive_key(name: str, generated: Path) -> bytes:
             raw = generated.read_text(encoding="utf-8")
         except FileNotFoundError:
             raw = None
+    if not raw and EMBEDDED:
+        # Not prepared (settings loaded by a tool, bootstrap not run): the archive refuses to
+        # hash or sign until the key exists, rather than settings writing a file.
+        return b""
     if not raw:
         raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required: 64 hex digits (docs/compliance.md)")
     raw = raw.strip()
@@ -527,7 +531,7 @@ def _archive_key(name: str, generated: Path) -> bytes:
 # kept off the database host's reach (a file readable by the app only, or a secrets manager).
 ARCHIVE_HMAC_KEY = _archive_key("ARCHIVE_HMAC_KEY", archive_hmac_key_file())
 ARCHIVE_CHECKPOINT_KEY = _archive_key("ARCHIVE_CHECKPOINT_KEY", archive_checkpoint_key_file())
-if ARCHIVE_HMAC_KEY == ARCHIVE_CHECKPOINT_KEY:
+if ARCHIVE_HMAC_KEY and ARCHIVE_HMAC_KEY == ARCHIVE_CHECKPOINT_KEY:
     raise ImproperlyConfigured("ARCHIVE_HMAC_KEY and ARCHIVE_CHECKPOINT_KEY must differ")
 # Checkpoints: appended to a local file (embedded default), or, with a bucket, one object each in
 # S3 with Object Lock in compliance mode (docs/compliance.md names the bucket settings).

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from compliance.models import Message
 
@@ -120,6 +121,8 @@ def message_mac(
     ]
     canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     secret = settings.ARCHIVE_HMAC_KEY if key is None else key
+    if not secret:
+        raise ImproperlyConfigured("ARCHIVE_HMAC_KEY is missing: run `manage.py migrate` once, or set it")
     return hmac.new(secret, canonical.encode("utf-8"), hashlib.sha256).hexdigest()
 
 

@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import connection, transaction
@@ -48,6 +49,10 @@ class Checkpoint:
 
 
 def _private_key() -> Ed25519PrivateKey:
+    if not settings.ARCHIVE_CHECKPOINT_KEY:
+        raise ImproperlyConfigured(
+            "ARCHIVE_CHECKPOINT_KEY is missing: run `manage.py migrate` once, or set it"
+        )
     return Ed25519PrivateKey.from_private_bytes(settings.ARCHIVE_CHECKPOINT_KEY)
 
 
