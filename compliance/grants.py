@@ -17,6 +17,7 @@ ARCHIVE_TABLES = (
     "compliance_alertdisposition",
     "compliance_ownershipchange",
     "compliance_legalholdchange",
+    "compliance_configchange",
 )
 # Rows the archive points at whose state legitimately moves (a chain head, a hold flag, an
 # alert's status), never removed: the checkpoints and the keyed hash cover what matters in them.

@@ -200,6 +200,31 @@ class LegalHoldChange(AppendOnlyModel):
         return f"{self.conversation_id}: hold={self.hold}"
 
 
+class ConfigChange(AppendOnlyModel):
+    """The history of what decides alerts (a term, a detector), kept append-only: who changed what
+    from what to what, and when. The rows edited in place (Term, DetectorSetting) are the current
+    state; this is the record of how they got there."""
+
+    class Kind(models.TextChoices):
+        TERM = "term", _("敏感词")
+        DETECTOR = "detector", _("内置检测")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
 class Direction(models.TextChoices):
     IN = "in", _("客户发送")
     OUT = "out", _("客户经理发送")

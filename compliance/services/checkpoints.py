@@ -118,6 +118,8 @@ def checkpoint_write(*, reason: str) -> Checkpoint:
         "prev": previous.line_hash if previous else "",
         "public_key": public_key_hex(),
         "root": heads_root(state["conversations"]),
+        # a change of retention between two checkpoints shows in their difference
+        "retention_years": settings.COMPLIANCE_RETENTION_YEARS,
         **state,
     }
     signature = _private_key().sign(_canonical(body)).hex()

@@ -23,7 +23,12 @@ from tests.compliance.factories import CustomerFactory, demo_terms, item
 
 pytestmark = pytest.mark.django_db
 
-GUARDED = ["compliance_message", "compliance_ownershipchange", "compliance_legalholdchange"]
+GUARDED = [
+    "compliance_message",
+    "compliance_ownershipchange",
+    "compliance_legalholdchange",
+    "compliance_configchange",
+]
 WRONG_KEY = bytes.fromhex("ab" * 32)  # the tamperer's best: any key but the application's
 
 
@@ -291,3 +296,27 @@ def test_every_export_writes_a_checkpoint(archive, api, compliance):
     b"".join(response.streaming_content)
     lines = path.read_bytes().splitlines()
     assert len(lines) == before + 1 and json.loads(lines[-1])["reason"] == "export"
+
+
+def test_lexicon_and_detector_changes_are_kept_as_a_history_no_one_edits(compliance):
+    from compliance.models import AppendOnlyError, ConfigChange, Term
+    from compliance.services.detectors import detector_update
+    from compliance.services.lexicon import term_create, term_update
+
+    term = term_create(term="稳赚", category="承诺收益", severity="warn", by=compliance)
+    term_update(target=Term.objects.get(pk=term.pk), severity="block", by=compliance)
+    term_update(target=Term.objects.get(pk=term.pk), severity="block", by=compliance)  # no change
+    detector_update(kind="url", enabled=False, by=compliance)
+    history = list(ConfigChange.objects.values_list("kind", "key", "by__username"))
+    assert history == [("term", "稳赚", "compliance")] * 2 + [("detector", "url", "compliance")]
+    edit = ConfigChange.objects.get(key="稳赚", before__isnull=False)
+    assert (edit.before["severity"], edit.after["severity"]) == ("warn", "block")
+    with pytest.raises(AppendOnlyError):
+        ConfigChange.objects.filter(pk=edit.pk).delete()
+
+
+def test_a_checkpoint_states_the_retention_in_force(archive):
+    from compliance.services.checkpoints import checkpoint_latest
+
+    latest = checkpoint_latest()
+    assert latest is not None and latest.body["retention_years"] == settings.COMPLIANCE_RETENTION_YEARS
