@@ -19,7 +19,8 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def _counted(self) -> int:
-        return int(self.object_list[: self.CAP + 1].count())
+        head: Any = self.object_list[: self.CAP + 1]  # a queryset here: COUNT over a LIMIT subquery
+        return int(head.count())
 
     @cached_property
     def count(self) -> int:
