@@ -151,20 +151,35 @@ def _conversations_locked(
         key = (conversation.channel, conversation.contact, user_ids[conversation.rm_id])
         if key in groups:
             found.setdefault(key, conversation)
-    for key in groups.keys() - found.keys():
-        channel, contact, username = key
-        staff = rms[username]
-        first = groups[key][0]
-        found[key], _created = Conversation.objects.get_or_create(
-            channel=channel,
-            contact=contact,
-            opened_by=staff.user,
-            defaults={
-                "rm": staff.user,
-                "branch_id": staff.branch_id,
-                "customer": customers.get(first.customer) if first.customer else None,
-            },
+    missing = groups.keys() - found.keys()
+    if missing:
+        # All new conversations in one INSERT (a concurrent delivery's row wins the unique
+        # constraint and is read back), then one SELECT: get_or_create cost 4 queries each.
+        Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    channel=channel,
+                    contact=contact,
+                    opened_by=rms[username].user,
+                    rm=rms[username].user,
+                    branch_id=rms[username].branch_id,
+                    customer=(
+                        customers.get(groups[(channel, contact, username)][0].customer)
+                        if groups[(channel, contact, username)][0].customer
+                        else None
+                    ),
+                )
+                for channel, contact, username in sorted(missing)
+            ],
+            ignore_conflicts=True,
         )
+        openers = {rms[username].user_id: username for _channel, _contact, username in missing}
+        for conversation in Conversation.objects.filter(
+            opened_by_id__in=openers, contact__in={contact for _channel, contact, _rm in missing}
+        ):
+            key = (conversation.channel, conversation.contact, openers[conversation.opened_by_id])
+            if key in missing:
+                found[key] = conversation
     locked = Conversation.objects.select_for_update().in_bulk(sorted(c.pk for c in found.values()))
     return {key: locked[c.pk] for key, c in found.items()}
 
