@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from compliance.models import Message, SearchAudit
 from compliance.selectors import SearchFilters, message_search
 from compliance.services.audit import search_audit_create
+from compliance.services.checkpoints import checkpoint_write
 from rm_portal.core.csv_export import csv_lines
 
 
@@ -60,6 +61,8 @@ def messages_csv(*, user: User, filters: SearchFilters) -> StreamingHttpResponse
     """Every message of the search the user may see, streamed; the export is written to the audit
     log (with its row count) before the first byte goes out."""
     qs = message_search(user=user, filters=filters)
+    # What was handed out can be proven unchanged later: the archive is anchored at every export.
+    checkpoint_write(reason="export")
     with transaction.atomic():
         count = qs.count()
         search_audit_create(

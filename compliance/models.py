@@ -185,6 +185,46 @@ class OwnershipChange(AppendOnlyModel):
         return f"{self.conversation_id}: {self.from_rm_id} → {self.to_rm_id}"
 
 
+class LegalHoldChange(AppendOnlyModel):
+    """Who set or lifted a conversation's legal hold, and when."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.PROTECT, related_name="holds")
+    hold = models.BooleanField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.conversation_id}: hold={self.hold}"
+
+
+class ConfigChange(AppendOnlyModel):
+    """The history of what decides alerts (a term, a detector), kept append-only: who changed what
+    from what to what, and when. The rows edited in place (Term, DetectorSetting) are the current
+    state; this is the record of how they got there."""
+
+    class Kind(models.TextChoices):
+        TERM = "term", _("敏感词")
+        DETECTOR = "detector", _("内置检测")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
 class Direction(models.TextChoices):
     IN = "in", _("客户发送")
     OUT = "out", _("客户经理发送")
@@ -212,6 +252,11 @@ class Message(AppendOnlyModel):
     # Who delivered this copy. The gateway's copy is the record; an RM's own upload of the same
     # (channel, external_id) is kept beside it, never instead of it (docs/compliance.md).
     source = models.CharField(_("来源"), max_length=8, choices=Source.choices, default=Source.GATEWAY)
+    # 1: the unkeyed SHA-256 of the first release; 2: HMAC-SHA256 over the content, the search
+    # column, the attribution and the alert (services.chain). Old rows keep theirs: never rewritten.
+    hash_version = models.PositiveSmallIntegerField(default=2)
+    # Whether the matcher raised an alert at archive time: covered by the hash, so a deleted alert shows.
+    flagged = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["conversation_id", "seq"]

@@ -177,7 +177,7 @@ def conversation(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def conversation_hold(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     conversation = conversation_for(request.user, pk)
     hold = request.POST.get("hold") == "1"
-    conversation_legal_hold_set(conversation=conversation, hold=hold)
+    conversation_legal_hold_set(conversation=conversation, hold=hold, by=request.user)
     flash.success(request, _("已设置诉讼保全") if hold else _("已解除诉讼保全"))
     back = request.POST.get("next", "")
     return redirect(

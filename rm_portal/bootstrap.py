@@ -45,6 +45,34 @@ def prepare_embedded() -> None:
             (broker_dir() / folder).mkdir(parents=True, exist_ok=True)
     if not env_str("DATABASE_URL") and not env_str("DJANGO_SECRET_KEY"):
         _secret_key_create(secret_key_file())
+    if not env_str("DATABASE_URL"):
+        # The archive's keys live outside the database (docs/compliance.md); the embedded run
+        # generates its own, scaled deployments must provide them.
+        if not env_str("ARCHIVE_HMAC_KEY"):
+            _secret_create(archive_hmac_key_file(), secrets.token_hex(32))
+        if not env_str("ARCHIVE_CHECKPOINT_KEY"):
+            _secret_create(archive_checkpoint_key_file(), secrets.token_hex(32))
+
+
+def archive_hmac_key_file() -> Path:
+    return var_dir() / "archive_hmac_key"
+
+
+def archive_checkpoint_key_file() -> Path:
+    return var_dir() / "archive_checkpoint_key"
+
+
+def archive_checkpoint_dir() -> Path:
+    return Path(env_str("ARCHIVE_CHECKPOINT_DIR") or var_dir() / "archive-checkpoints")
+
+
+def _secret_create(path: Path, value: str) -> None:
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(value)
 
 
 def _secret_key_create(path: Path) -> None:

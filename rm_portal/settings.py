@@ -19,7 +19,16 @@ import dj_database_url
 from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
-from rm_portal.bootstrap import BASE_DIR, broker_dir, secret_key_file, static_root, var_dir
+from rm_portal.bootstrap import (
+    BASE_DIR,
+    archive_checkpoint_dir,
+    archive_checkpoint_key_file,
+    archive_hmac_key_file,
+    broker_dir,
+    secret_key_file,
+    static_root,
+    var_dir,
+)
 from rm_portal.env import env_bool, env_int, env_list, env_str
 
 VAR_DIR = var_dir()
@@ -494,6 +503,56 @@ if COMPLIANCE_WECOM_AES_KEY and not re.fullmatch(r"[A-Za-z0-9+/]{43}", COMPLIANC
     raise ImproperlyConfigured(
         "COMPLIANCE_WECOM_AES_KEY must be the 43-character EncodingAESKey (letters, digits, + and /)"
     )
+
+
+def _archive_key(name: str, generated: Path) -> bytes:
+    """A 32-byte archive key as 64 hex digits, from NAME / NAME_FILE; the embedded default reads
+    the one bootstrap generated into var/. Scaled, a missing or malformed key stops start-up: the
+    archive's tamper evidence rests on keys the database does not hold."""
+    raw = env_str(name)
+    if raw is None and EMBEDDED:
+        try:
+            raw = generated.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raw = None
+    if not raw and EMBEDDED:
+        # Not prepared (settings loaded by a tool, bootstrap not run): the archive refuses to
+        # hash or sign until the key exists, rather than settings writing a file.
+        return b""
+    if not raw:
+        raise ImproperlyConfigured(f"{name} (or {name}_FILE) is required: 64 hex digits (docs/compliance.md)")
+    raw = raw.strip()
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", raw):
+        raise ImproperlyConfigured(f"{name} must be 64 hex digits (a 32-byte key)")
+    return bytes.fromhex(raw)
+
+
+# The archive's keyed hash (HMAC-SHA256) and the Ed25519 seed that signs its checkpoints; both
+# kept off the database host's reach (a file readable by the app only, or a secrets manager).
+ARCHIVE_HMAC_KEY = _archive_key("ARCHIVE_HMAC_KEY", archive_hmac_key_file())
+ARCHIVE_CHECKPOINT_KEY = _archive_key("ARCHIVE_CHECKPOINT_KEY", archive_checkpoint_key_file())
+if ARCHIVE_HMAC_KEY and ARCHIVE_HMAC_KEY == ARCHIVE_CHECKPOINT_KEY:
+    raise ImproperlyConfigured("ARCHIVE_HMAC_KEY and ARCHIVE_CHECKPOINT_KEY must differ")
+# Checkpoints: appended to a local file (embedded default), or, with a bucket, one object each in
+# S3 with Object Lock in compliance mode (docs/compliance.md names the bucket settings).
+ARCHIVE_CHECKPOINT_DIR = archive_checkpoint_dir()
+ARCHIVE_CHECKPOINT_BUCKET = env_str("ARCHIVE_CHECKPOINT_BUCKET") or ""
+if ARCHIVE_CHECKPOINT_BUCKET:
+    STORAGES["archive_checkpoints"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": ARCHIVE_CHECKPOINT_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL") or None,
+            "region_name": env_str("S3_REGION") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": "private",
+            "file_overwrite": False,
+            # The bucket's default retention (Object Lock, COMPLIANCE mode) applies to every object.
+            "object_parameters": {"ContentType": "application/json"},
+        },
+    }
+ARCHIVE_CHECKPOINT_SECONDS = env_int("ARCHIVE_CHECKPOINT_SECONDS", 3600, minimum=60)
 
 # --- Logging ------------------------------------------------------------------------------------
 LOGGING = {

@@ -14,6 +14,8 @@ PY3=${PYTHON:-python3}
 export DATABASE_URL=${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 export REDIS_URL=${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}
 export DJANGO_SECRET_KEY=runtime-check-only-secret-key-not-for-production-use
+export ARCHIVE_HMAC_KEY=${ARCHIVE_HMAC_KEY:-$(printf "a%.0s" {1..64})}
+export ARCHIVE_CHECKPOINT_KEY=${ARCHIVE_CHECKPOINT_KEY:-$(printf "c%.0s" {1..64})}
 export DJANGO_ALLOWED_HOSTS=rm.example
 RM_VAR_DIR=$(mktemp -d)
 export RM_VAR_DIR

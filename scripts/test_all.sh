@@ -48,4 +48,5 @@ if ! reachable; then
   exit 0
 fi
 DATABASE_URL=$PG_URL REDIS_URL=$REDIS DJANGO_SECRET_KEY=test-only-secret-key-not-for-production \
+  ARCHIVE_HMAC_KEY=${ARCHIVE_HMAC_KEY:-$(printf "a%.0s" {1..64})} ARCHIVE_CHECKPOINT_KEY=${ARCHIVE_CHECKPOINT_KEY:-$(printf "c%.0s" {1..64})} \
   "$PY" -m pytest "${PARALLEL[@]}" "${REUSE[@]}" -m "not browser" "$@"

@@ -24,7 +24,7 @@ def need(condition: bool, reason: str) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache_and_language(settings):
+def _clean_cache_and_language(settings, tmp_path):
     from django.core.cache import cache
     from django.utils import translation
 
@@ -41,6 +41,8 @@ def _clean_cache_and_language(settings):
     # tests/org/test_token_memory.py turns the memory on and tests it.
     settings.TOKEN_CACHE_SECONDS = 0
     landing_pages.clear()
+    # Each test's archive starts empty, so its checkpoints (kept outside the database) must too.
+    settings.ARCHIVE_CHECKPOINT_DIR = tmp_path / "archive-checkpoints"
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()

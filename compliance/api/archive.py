@@ -25,6 +25,7 @@ from compliance.services.conversations import conversation_legal_hold_set
 from compliance.services.ingestion import IngestResult, messages_submit
 from compliance.services.items import MAX_BATCH
 from rm_portal.api.inputs import validated
+from rm_portal.api.pagination import CappedPagination
 from rm_portal.api.permissions import IsCompliance
 from rm_portal.core.requests import AuthedRequest
 from rm_portal.core.serializers import JobAcceptedOut
@@ -55,6 +56,7 @@ class MessageApi(ListAPIView[Message]):
     permission_classes = [IsRMOrGateway]
     throttle_classes = [IngestThrottle]  # uploads per user: INGEST_RATE
     serializer_class = MessageOut
+    pagination_class = CappedPagination  # never count every match of a common bigram
     request: AuthedRequest
     filters: SearchFilters
 
@@ -100,7 +102,9 @@ class LegalHoldApi(APIView):
     def post(self, request: AuthedRequest, pk: int) -> Response:
         data = validated(LegalHoldIn, request.data)
         conversation = conversation_for(request.user, pk)
-        conversation = conversation_legal_hold_set(conversation=conversation, hold=data["hold"])
+        conversation = conversation_legal_hold_set(
+            conversation=conversation, hold=data["hold"], by=request.user
+        )
         return Response(LegalHoldOut(conversation).data)
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from compliance.matching import DETECTOR_KINDS, Detectors, Rule
 from compliance.models import DetectorSetting, Severity
 from compliance.selectors import detector_rows
+from compliance.services.history import change_record, detector_state
 from rm_portal.core.errors import Invalid
 
 MAX_DOMAINS = 50
@@ -61,6 +62,7 @@ def detector_update(
     row = DetectorSetting.objects.select_for_update().filter(kind=kind).first()
     if row is None:
         row = detector_rows([])[list(DETECTOR_KINDS).index(kind)]
+    before = detector_state(row)
     if enabled is not None:
         row.enabled = enabled
     if severity is not None:
@@ -69,5 +71,6 @@ def detector_update(
         row.allow_domains = domains
     row.updated_by = by
     row.save()
+    change_record(kind="detector", key=kind, before=before, after=detector_state(row), by=by)
     bump_version()
     return row

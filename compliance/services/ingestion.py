@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from compliance.matching import Hit, compact
 from compliance.models import Conversation, Direction, Message, Severity, Source
 from compliance.services.alerts import alerts_create_for
-from compliance.services.chain import GENESIS, message_hash
+from compliance.services.chain import GENESIS, Attribution, message_mac
 from compliance.services.items import Item, ItemError, item_parse
 from compliance.services.lexicon import current_lexicon
 from rm_portal.core.errors import NotAllowed
@@ -151,20 +151,35 @@ def _conversations_locked(
         key = (conversation.channel, conversation.contact, user_ids[conversation.rm_id])
         if key in groups:
             found.setdefault(key, conversation)
-    for key in groups.keys() - found.keys():
-        channel, contact, username = key
-        staff = rms[username]
-        first = groups[key][0]
-        found[key], _created = Conversation.objects.get_or_create(
-            channel=channel,
-            contact=contact,
-            opened_by=staff.user,
-            defaults={
-                "rm": staff.user,
-                "branch_id": staff.branch_id,
-                "customer": customers.get(first.customer) if first.customer else None,
-            },
+    missing = groups.keys() - found.keys()
+    if missing:
+        # All new conversations in one INSERT (a concurrent delivery's row wins the unique
+        # constraint and is read back), then one SELECT: get_or_create cost 4 queries each.
+        Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    channel=channel,
+                    contact=contact,
+                    opened_by=rms[username].user,
+                    rm=rms[username].user,
+                    branch_id=rms[username].branch_id,
+                    customer=(
+                        customers.get(groups[(channel, contact, username)][0].customer)
+                        if groups[(channel, contact, username)][0].customer
+                        else None
+                    ),
+                )
+                for channel, contact, username in sorted(missing)
+            ],
+            ignore_conflicts=True,
         )
+        openers = {rms[username].user_id: username for _channel, _contact, username in missing}
+        for conversation in Conversation.objects.filter(
+            opened_by_id__in=openers, contact__in={contact for _channel, contact, _rm in missing}
+        ):
+            key = (conversation.channel, conversation.contact, openers[conversation.opened_by_id])
+            if key in missing:
+                found[key] = conversation
     locked = Conversation.objects.select_for_update().in_bulk(sorted(c.pk for c in found.values()))
     return {key: locked[c.pk] for key, c in found.items()}
 
@@ -270,6 +285,7 @@ def _append(
         conversation = conversations[key]
         channel = key[0]
         seq, prev = conversation.last_seq, conversation.last_hash or GENESIS
+        attribution = Attribution(conversation.contact, conversation.opened_by_id, conversation.customer_id)
         for item in sorted(items, key=lambda i: (i.sent_at, i.index)):
             archived = copies.get((channel, item.external_id), [])
             if source == Source.GATEWAY:
@@ -291,7 +307,12 @@ def _append(
                 duplicates += 1  # the gateway's copy is the record, and it says the same
                 continue
             seq += 1
-            digest = message_hash(
+            # Alerts are about what staff send; a customer asking 保本吗 is not misconduct.
+            hits = lexicon.check(item.content) if item.direction == Direction.OUT else []
+            if differences:  # whichever copy came second carries the disagreement
+                hits = [*hits, _mismatch_hit(item.content, differences)]
+            normalized = compact(item.content)
+            digest = message_mac(
                 conversation_id=conversation.pk,
                 seq=seq,
                 channel=channel,
@@ -299,10 +320,13 @@ def _append(
                 direction=item.direction,
                 content_type=item.content_type,
                 content=item.content,
+                normalized=normalized,
                 sent_at=item.sent_at,
                 received_at=received_at,
                 prev_hash=prev,
                 source=source,
+                attribution=attribution,
+                alert_hits=[h.as_dict() for h in hits] if hits else None,
             )
             rows.append(
                 Message(
@@ -312,19 +336,16 @@ def _append(
                     direction=item.direction,
                     content_type=item.content_type,
                     content=item.content,
-                    normalized=compact(item.content),
+                    normalized=normalized,
                     sent_at=item.sent_at,
                     received_at=received_at,
                     seq=seq,
                     prev_hash=prev,
                     hash=digest,
                     source=source,
+                    flagged=bool(hits),
                 )
             )
-            # Alerts are about what staff send; a customer asking 保本吗 is not misconduct.
-            hits = lexicon.check(item.content) if item.direction == Direction.OUT else []
-            if differences:  # whichever copy came second carries the disagreement
-                hits = [*hits, _mismatch_hit(item.content, differences)]
             hits_by_row.append(hits)
             prev = digest
         if seq != conversation.last_seq:

@@ -21,7 +21,8 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from compliance.matching import Hit, Lexicon, TermSpec, compact
-from compliance.models import LexiconVersion, Severity, Term
+from compliance.models import ConfigChange, LexiconVersion, Severity, Term
+from compliance.services.history import change_record, term_state
 from rm_portal.core.errors import Conflict, Invalid
 
 logger = logging.getLogger(__name__)
@@ -191,6 +192,7 @@ def term_create(
         active=active,
         updated_by=by,
     )
+    change_record(kind="term", key=row.term, before=None, after=term_state(row), by=by)
     _bump()
     return row
 
@@ -199,6 +201,7 @@ def term_create(
 def term_update(*, target: Term, by: User | None = None, **fields: Any) -> Term:
     """Edit or deactivate (`active=False`) a term; `fields` may include a new `term` text."""
     term = target
+    before = term_state(term)
     if "allow" in fields:
         fields["allow"] = _clean_allow(fields["allow"])
     if "term" in fields:
@@ -209,6 +212,7 @@ def term_update(*, target: Term, by: User | None = None, **fields: Any) -> Term:
         setattr(term, name, value)
     term.updated_by = by
     term.save()
+    change_record(kind="term", key=term.term, before=before, after=term_state(term), by=by)
     _bump()
     return term
 
@@ -224,5 +228,8 @@ def terms_seed(*, specs: list[tuple[str, str, str, list[str], str]]) -> int:
             rows.append(Term(term=t, category=c, severity=s, allow=a, suggestion=g))
     if rows:
         Term.objects.bulk_create(rows)
+        ConfigChange.objects.bulk_create(
+            ConfigChange(kind="term", key=row.term, before=None, after=term_state(row)) for row in rows
+        )
         _bump()
     return len(rows)

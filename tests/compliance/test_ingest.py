@@ -245,3 +245,21 @@ def test_a_batch_that_breaks_fails_its_job_on_the_last_attempt_only(gateway, rm0
     assert job.state == Job.State.FAILED and job.errors[-1]["detail"]
     assert "database went away" not in str(job.errors)  # the generic reason, not the internals
     assert Message.objects.count() == 0
+
+
+def test_new_conversations_cost_no_query_each(rm01a):
+    """A batch opening 40 conversations takes as many queries as one opening 4."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from compliance.services.ingestion import messages_ingest
+
+    def ingest(count: int, tag: str) -> int:
+        items = [item("rm01a", "您好", external_contact=f"wm-{tag}-{n}") for n in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            assert messages_ingest(items=items, by=rm01a, gateway=True).stored == count
+        return len(queries)
+
+    ingest(1, "warm")  # the lexicon's first load
+    assert ingest(4, "few") == ingest(40, "many")
+    assert Conversation.objects.filter(rm=rm01a).count() == 45

@@ -238,3 +238,16 @@ def test_search_results_name_people_the_one_way(api, archive, compliance):
     assert [a["message"]["content"] for a in alerts] == ["加微信聊"]
     assert alerts[0]["branch"] == {"code": "B02", "name": alerts[0]["branch"]["name"]}
     assert alerts[0]["rm"]["username"] == "rm02a"
+
+
+def test_search_counts_at_most_a_thousand_and_says_there_are_more(api, compliance, rm01a, monkeypatch):
+    from rm_portal.api.pagination import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "CAP", 3)  # the cap's behaviour, without 1,001 rows
+    messages_ingest(items=[item("rm01a", f"加微信{i}") for i in range(5)], by=rm01a, gateway=True)
+    r = api(compliance).get("/api/v1/compliance/messages/", {"q": "微信", "page_size": 2})
+    body = r.json()
+    assert r.status_code == 200 and body["count"] == 3 and body["count_capped"] is True
+    assert len(body["results"]) == 2 and body["next"]
+    r = api(compliance).get("/api/v1/compliance/messages/", {"q": "微信0"})
+    assert r.json()["count"] == 1 and r.json()["count_capped"] is False

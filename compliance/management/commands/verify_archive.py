@@ -1,25 +1,43 @@
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
 
-from compliance.models import Message
-from compliance.services.chain import archive_verify
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from compliance.services.verify import archive_check
 
 
 class Command(BaseCommand):
-    help = "Recompute every conversation's hash chain; exit non-zero at the first break."
+    help = (
+        "Recompute the archive's keyed hash chains and compare them with the latest signed checkpoint; "
+        "exit non-zero naming every tampered message or conversation."
+    )
 
-    def handle(self, *args: object, **options: object) -> None:
-        checked, broken = archive_verify()
-        if broken is None:
-            self.stdout.write(f"archive intact: {checked} messages checked")
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--incremental",
+            action="store_true",
+            help="recompute only the messages archived after the latest checkpoint",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = archive_check(incremental=options["incremental"])
+        scope = f"since checkpoint {report.checkpoint}" if report.incremental else "full"
+        anchor = f"checkpoint {report.checkpoint}" if report.checkpoint else "no checkpoint yet"
+        self.stdout.write(
+            f"{report.checked} messages checked ({scope}, against {anchor}) in {report.seconds:.2f} s: "
+            f"{report.seconds_per_million:.1f} s per million messages"
+        )
+        if not report.findings:
+            self.stdout.write(f"archive intact: {report.checked} messages checked")
             return
-        detail = ""
-        if broken.message_id:
-            message = Message.objects.filter(pk=broken.message_id).first()
-            if message:
-                detail = f" channel={message.channel} external_id={message.external_id}"
+        for finding in report.findings:
+            self.stderr.write(
+                f"[{finding.kind}] conversation={finding.conversation_id} seq={finding.seq} "
+                f"message={finding.message_id}: {finding.reason}"
+            )
+        first = report.findings[0]
         raise CommandError(
-            f"archive chain broken: conversation={broken.conversation_id} seq={broken.seq} "
-            f"message={broken.message_id}{detail}: {broken.reason}"
+            f"archive tampered: {len(report.findings)} finding(s); first: [{first.kind}] "
+            f"conversation={first.conversation_id} seq={first.seq} message={first.message_id}: {first.reason}"
         )
