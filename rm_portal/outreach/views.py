@@ -67,7 +67,7 @@ def outreach_compose(request: AuthedHttpRequest) -> HttpResponse:
             if "create" in request.POST:
                 task = outreach_create(by=request.user, name=form.cleaned_data["name"], **arguments)
                 messages.success(request, _("已创建群发“%(name)s”") % {"name": task.name})
-                return redirect("outreach:detail", task.pk)
+                return redirect("outreach:outreach-detail", task.pk)
             resolution, checked = outreach_preview(by=request.user, **arguments)
             preview = {
                 "recipients": resolution.recipients,
@@ -118,7 +118,7 @@ def outreach_send_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         show_error(request, error)
     else:
         messages.success(request, _("已提交企业微信，请各客户经理在企业微信中确认发送"))
-    return redirect("outreach:detail", pk)
+    return redirect("outreach:outreach-detail", pk)
 
 
 @require_POST
@@ -131,4 +131,4 @@ def outreach_approve_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         show_error(request, error)
     else:
         messages.success(request, _("已审批，创建人现在可以发送"))
-    return redirect("outreach:detail", pk)
+    return redirect("outreach:outreach-detail", pk)
