@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from materials.models import Material
 from materials.selectors import material_for
-from rm_portal.api.inputs import query, validated
+from rm_portal.api.inputs import validated
 from rm_portal.api.pagination import Pagination
 from rm_portal.api.permissions import IsCompliance, roles
 from rm_portal.core.requests import AuthedRequest

@@ -14,5 +14,7 @@ class OutreachConfig(AppConfig):
         from rm_portal.web import nav
 
         # RMs reach their outreach from the Today card and 我的; the others from the bar.
-        nav.add([Role.BRANCH_LEAD, Role.HEAD_OFFICE], nav.Tab("outreach", _("群发"), "outreach:outreach", "✈", 80))
+        nav.add(
+            [Role.BRANCH_LEAD, Role.HEAD_OFFICE], nav.Tab("outreach", _("群发"), "outreach:outreach", "✈", 80)
+        )
         nav.add([Role.COMPLIANCE], nav.Tab("outreach", _("群发审批"), "outreach:outreach", "✈", 80))

@@ -38,7 +38,9 @@ class OutreachTask(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outreach_tasks"
     )
     # The creator's branch (a lead's or an RM's), or empty for head office: what scope() reads.
-    branch = models.ForeignKey("org.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    branch = models.ForeignKey(
+        "org.Branch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     cross_branch = models.BooleanField(_("跨网点"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     recipients = models.PositiveIntegerField(_("接收人数"), default=0)
@@ -125,7 +127,9 @@ class OutreachRecipient(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     external_userid = models.CharField(max_length=64, blank=True)
-    chunk = models.ForeignKey(OutreachChunk, on_delete=models.SET_NULL, null=True, blank=True, related_name="rows")
+    chunk = models.ForeignKey(
+        OutreachChunk, on_delete=models.SET_NULL, null=True, blank=True, related_name="rows"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
     # When the message was handed to WeCom for this customer: what the weekly cap counts.

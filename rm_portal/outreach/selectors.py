@@ -21,7 +21,9 @@ def outreach_list(*, user: User, status: str = "") -> QuerySet[OutreachTask]:
 
 def outreach_for(user: User, pk: int) -> OutreachTask:
     return get_scoped_or_404(
-        user, OutreachTask.objects.select_related("created_by__staff", "approved_by__staff", "material"), pk=pk
+        user,
+        OutreachTask.objects.select_related("created_by__staff", "approved_by__staff", "material"),
+        pk=pk,
     )
 
 
@@ -43,7 +45,9 @@ def results_per_sender(*, task: OutreachTask) -> list[SenderResult]:
         .values_list("sender_id", "sender__username", "sender__staff__name", "status", "n")
         .order_by("sender__username")
     ):
-        entry = people.setdefault(sender_id, SenderResult(username, name or username, dict.fromkeys(RESULT_KEYS, 0)))
+        entry = people.setdefault(
+            sender_id, SenderResult(username, name or username, dict.fromkeys(RESULT_KEYS, 0))
+        )
         key = "pending" if status == OutreachRecipient.Status.QUEUED else status
         entry.counts[key] = entry.counts.get(key, 0) + n
     return list(people.values())

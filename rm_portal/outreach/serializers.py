@@ -2,13 +2,16 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from rm_portal.customers.models import Segment
 from rm_portal.org.serializers import PersonOut
 from rm_portal.outreach.models import OutreachTask
 
 
 class ExcludedOut(serializers.Serializer[dict[str, int]]):
     no_consent = serializers.IntegerField(help_text="no marketing consent for the category")
-    frequency_cap = serializers.IntegerField(help_text="already OUTREACH_WEEKLY_CAP marketing messages in 7 days")
+    frequency_cap = serializers.IntegerField(
+        help_text="already OUTREACH_WEEKLY_CAP marketing messages in 7 days"
+    )
     unsuitable = serializers.IntegerField(help_text="the product's risk level is above the customer's rating")
     not_contact = serializers.IntegerField(help_text="no WeCom contact of a sending RM")
 
@@ -39,7 +42,9 @@ class OutreachOut(serializers.ModelSerializer[OutreachTask]):
     created_by = PersonOut()
     approved_by = PersonOut(allow_null=True)
     excluded = ExcludedOut()
-    segment = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    segment: serializers.SlugRelatedField[Segment] = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True
+    )
     hits = serializers.ListField(child=serializers.DictField())
 
     class Meta:

@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from compliance.models import Message
+from rm_portal.core.errors import NotAllowed
+from rm_portal.org.models import Staff
 from rm_portal.outreach.models import OutreachChunk, OutreachRecipient, OutreachTask
 from rm_portal.outreach.services import sending
 from rm_portal.outreach.services.outreach import outreach_approve
-from rm_portal.core.errors import NotAllowed
-from rm_portal.org.models import Staff
 from tests.compliance.factories import demo_terms
 from tests.materials.factories import product
 from tests.outreach.conftest import contact, customer, quick, reachable
@@ -23,7 +23,12 @@ pytestmark = pytest.mark.django_db
 
 
 def body(**overrides) -> dict:
-    return {"name": "年末理财提醒", "text": "您好，年末理财产品已上线，欢迎咨询。", "segment": "vips", **overrides}
+    return {
+        "name": "年末理财提醒",
+        "text": "您好，年末理财产品已上线，欢迎咨询。",
+        "segment": "vips",
+        **overrides,
+    }
 
 
 def templates(sim) -> list[dict]:
@@ -147,7 +152,12 @@ def test_head_office_across_branches_needs_compliance_four_eyes(
 
 def test_the_creator_never_approves_their_own(rm01a, compliance):
     task = OutreachTask.objects.create(
-        name="x", text="x", category="wealth", selection="own", created_by=compliance, status="pending_approval"
+        name="x",
+        text="x",
+        category="wealth",
+        selection="own",
+        created_by=compliance,
+        status="pending_approval",
     )
     with pytest.raises(NotAllowed):
         outreach_approve(task=task, by=compliance)
@@ -184,7 +194,7 @@ def test_a_refused_chunk_is_recorded_retried_after_its_pause_and_never_doubled(
     sim.post("/_sim/rate_limit", {"count": 0})
     tpl = OutreachTask.objects.get(pk=task["id"])
     sending.outreach_send(task=tpl, by=rm01a)  # claims and makes the chunks; the task is run below
-    first, second = OutreachChunk.objects.filter(task=tpl).order_by("seq")
+    _first, second = OutreachChunk.objects.filter(task=tpl).order_by("seq")
     OutreachChunk.objects.filter(pk=second.pk).update(next_attempt_at=timezone.now() + timedelta(hours=1))
     assert sending.outreach_chunks_send(task_id=tpl.pk, client=quick()) == 1
     sim.post("/_sim/rate_limit", {"count": 3, "path": sending.SEND})

@@ -23,7 +23,9 @@ def form(**overrides) -> dict:
     }
 
 
-def test_preview_then_create_then_send(client, rm01a, vip, vip_segment, sim, django_capture_on_commit_callbacks):
+def test_preview_then_create_then_send(
+    client, rm01a, vip, vip_segment, sim, django_capture_on_commit_callbacks
+):
     reachable(rm01a, sim, tag=vip)
     customer(rm01a, tag=vip)
     client.force_login(rm01a)
@@ -66,7 +68,9 @@ def test_compliance_queue_and_approval(client, hq_admin, compliance, rm01a, rm02
     assert (task.status, task.approved_by) == ("approved", compliance)
 
 
-def test_another_branch_sees_a_404_and_compliance_cannot_compose(client, rm01a, rm02a, compliance, vip, vip_segment, sim):
+def test_another_branch_sees_a_404_and_compliance_cannot_compose(
+    client, rm01a, rm02a, compliance, vip, vip_segment, sim
+):
     reachable(rm01a, sim, tag=vip)
     client.force_login(rm01a)
     client.post("/outreach/new/", form(create="1"))

@@ -64,7 +64,7 @@ def senders_for(*, by: User, usernames: list[str]) -> dict[int, Staff]:
         staff = staff.filter(user=by)
     elif role == Role.BRANCH_LEAD:
         own = staff_of(by)
-        staff = staff.filter(branch_id=own.branch_id if own else None)
+        staff = staff.filter(branch_id=own.branch_id) if own else staff.none()
     elif role != Role.HEAD_OFFICE:
         staff = staff.none()
     if usernames:
@@ -135,7 +135,8 @@ def outreach_resolve(
     )
     rows = list(customers.values_list("pk", "owner_id", "risk_rating", "consents").order_by("pk"))
     if not rows:
-        field_name = {Selection.SEGMENT: "segment", Selection.TAGS: "tags"}.get(selection, "selection")
+        names: dict[str, str] = {Selection.SEGMENT: "segment", Selection.TAGS: "tags"}
+        field_name = names.get(selection, "selection")
         raise Invalid(fields={field_name: _("所选范围内没有客户")})
     ids = customers.values("pk")
     # Each customer's contact of a sender: their own RM's first, else the earliest added.
@@ -160,6 +161,7 @@ def outreach_resolve(
     result = Resolution(senders=people, excluded=dict.fromkeys(REASONS, 0))
     for customer_id, _owner, rating, consents in rows:
         sender_id, external_userid = contact.get(customer_id, (None, ""))
+        reason: str
         if sender_id is None:
             reason = Reason.NOT_CONTACT
         elif (consents or {}).get(category) is not True:

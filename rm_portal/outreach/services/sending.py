@@ -105,9 +105,7 @@ def _body(task: OutreachTask, chunk: OutreachChunk) -> dict[str, Any]:
         # One tracked link per sender, so opens are counted for the RM who sent it.
         share = share_create(rm=chunk.sender, material=task.material)
         url = task.link_base.rstrip("/") + reverse("materials:landing", args=[share.token])
-        body["attachments"] = [
-            {"msgtype": "link", "link": {"title": task.material.title[:128], "url": url}}
-        ]
+        body["attachments"] = [{"msgtype": "link", "link": {"title": task.material.title[:128], "url": url}}]
     return body
 
 
@@ -155,10 +153,16 @@ def _chunk_refused(chunk: OutreachChunk, error: str, *, now: datetime | None) ->
 
 
 @transaction.atomic
-def _chunk_handed(task: OutreachTask, chunk: OutreachChunk, answer: dict[str, Any], *, now: datetime | None) -> None:
+def _chunk_handed(
+    task: OutreachTask, chunk: OutreachChunk, answer: dict[str, Any], *, now: datetime | None
+) -> None:
     at = now or timezone.now()
     OutreachChunk.objects.filter(pk=chunk.pk).update(
-        status=Chunk.HANDED, msgid=str(answer.get("msgid", ""))[:64], handed_at=at, error="", attempts=chunk.attempts + 1
+        status=Chunk.HANDED,
+        msgid=str(answer.get("msgid", ""))[:64],
+        handed_at=at,
+        error="",
+        attempts=chunk.attempts + 1,
     )
     failed = [str(e) for e in answer.get("fail_list") or []]
     rows = OutreachRecipient.objects.filter(chunk=chunk)
@@ -172,7 +176,10 @@ def _chunk_handed(task: OutreachTask, chunk: OutreachChunk, answer: dict[str, An
 
 def _task_settle(*, task_id: int, now: datetime | None) -> None:
     counts = dict(
-        OutreachChunk.objects.filter(task_id=task_id).values("status").annotate(n=Count("pk")).values_list("status", "n")
+        OutreachChunk.objects.filter(task_id=task_id)
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
     )
     if counts.get(Chunk.QUEUED) or counts.get(Chunk.SENDING):
         return
@@ -218,7 +225,7 @@ def _chunk_poll(client: WeComClient, chunk: OutreachChunk, at: datetime) -> bool
             RESULT, {"msgid": chunk.msgid, "userid": chunk.sender_userid, "limit": 1000, "cursor": cursor}
         )
         for entry in answer.get("send_list") or []:
-            status = WECOM_STATUS.get(int(entry.get("status", 0)), Row.PENDING)
+            status: str = WECOM_STATUS.get(int(entry.get("status", 0)), Row.PENDING)
             by_status.setdefault(status, []).append(str(entry.get("external_userid", "")))
         cursor = str(answer.get("next_cursor") or "")
         if not cursor:
