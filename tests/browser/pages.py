@@ -70,6 +70,9 @@ NOT_PAGES = {
     "demo-code": "POST only",
     "landing-wecom-code": "an image",
     "outreach-send": "POST only",
+    "sidebar-send": "POST only",
+    "sidebar": "opened from WeCom's chat toolbar with a signed context: tests/browser/test_sidebar.py",
+    "sidebar-contact": "a contact's sidebar panel: tests/browser/test_sidebar.py walks it",
     "outreach-approve": "POST only",
     "outreach-detail": "the small demo seeds no outreach task: tests/outreach/test_pages.py renders it",
 }
