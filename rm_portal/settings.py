@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "materials",
     "compliance",
     "rm_portal.wecom",
+    "rm_portal.outreach",
 ]
 
 MIDDLEWARE = [
@@ -402,6 +403,8 @@ SPECTACULAR_SETTINGS = {
         "MatchingSignalKindEnum": "rm_portal.matching.models.SignalKind",
         "RecommendationKindEnum": "rm_portal.matching.models.RecommendationKind",
         "MaterialStateEnum": "materials.models.PublishState",
+        "OutreachStatusEnum": "rm_portal.outreach.models.OutreachTask.Status",
+        "OutreachSelectionEnum": "rm_portal.outreach.models.OutreachTask.Selection",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -464,6 +467,12 @@ WECOM_SECRET = env_str("WECOM_SECRET") or ""  # the application's secret (notifi
 WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # How often beat asks WeCom how a handover's contact transfers went (transfer_result), until final.
 WECOM_POLL_SECONDS = env_int("WECOM_POLL_SECONDS", 30, minimum=5, maximum=3600)
+# Mass outreach (群发): marketing messages a customer may get in 7 days (welcome messages do not
+# count), contacts per add_msg_template call (WeCom takes at most 10,000), and how often a chunk
+# WeCom refused is tried again before it is given up.
+OUTREACH_WEEKLY_CAP = env_int("OUTREACH_WEEKLY_CAP", 2, minimum=0, maximum=100)
+OUTREACH_CHUNK_SIZE = env_int("OUTREACH_CHUNK_SIZE", 10000, minimum=1, maximum=10000)
+OUTREACH_SEND_ATTEMPTS = env_int("OUTREACH_SEND_ATTEMPTS", 5, minimum=1, maximum=20)
 if not WECOM_API_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"WECOM_API_BASE={WECOM_API_BASE!r} must be an http(s) URL")
 # /wecom/callback/: the Token and the 43-character EncodingAESKey set in WeCom's admin console.

@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("materials.urls")),  # /s/{token} (public landing) and the materials pages
     path("compliance/", include("compliance.urls")),
     path("wecom/", include("rm_portal.wecom.urls")),  # WeCom's callback: signed, no login
+    path("outreach/", include("rm_portal.outreach.urls")),
+    path("sidebar/", include("rm_portal.wecom.sidebar_urls")),
     path("customers/", include("rm_portal.customers.urls")),
     path("opportunities/", include("rm_portal.opportunities.urls")),
     path("matching/", include("rm_portal.matching.urls")),

@@ -7,6 +7,9 @@ the control request that caused them, so a test sees the app's answer in the con
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import io
 import json
 import secrets
@@ -111,6 +114,7 @@ class State:
     rate_limit: Json = field(default_factory=dict)
     transfer_limits: dict[str, Json] = field(default_factory=dict)
     transfer_refusals: list[str] = field(default_factory=list)  # external_userids that will refuse
+    tickets: list[str] = field(default_factory=list)  # agent_config jsapi_tickets issued
 
     def to_json(self) -> Json:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
@@ -791,6 +795,42 @@ class Simulator:
             self.save()
             return {"send_list": template["send_list"]}
 
+    def ticket_get(self, query: dict[str, str]) -> Json:
+        """The application's jsapi_ticket for wx.agentConfig (type=agent_config): only with the
+        application's access token, as WeCom issues it."""
+        if self.check_token(query) != "app":
+            raise ApiError(INVALID_TOKEN, "ticket/get needs the application's access_token")
+        if query.get("type") != "agent_config":
+            raise ApiError(INVALID_PARAMETER, "type must be agent_config")
+        ticket = _random("", 86, string.ascii_letters + string.digits + "-_")
+        with self.lock:
+            self.state.tickets = [*self.state.tickets[-9:], ticket]
+            self.save()
+        return {"ticket": ticket, "expires_in": self.config.token_ttl}
+
+    def sidebar_context(self, body: Json) -> Json:
+        """What the chat toolbar would tell the page outside WeCom: the member and the contact of
+        the open chat, signed with the application's secret (HMAC-SHA256 over the base64url
+        payload), so the product can trust it and nobody can edit it into another contact."""
+        userid, external_userid = body.get("userid", ""), body.get("external_userid", "")
+        if (
+            not isinstance(userid, str)
+            or not userid
+            or not isinstance(external_userid, str)
+            or not external_userid
+        ):
+            raise ApiError(INVALID_PARAMETER, "userid and external_userid are required")
+        payload = {
+            "corpid": self.config.corp_id,
+            "userid": userid,
+            "external_userid": external_userid,
+            "ts": int(body.get("ts") or time.time()),
+        }
+        encoded = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
+        encoded = encoded.rstrip("=")
+        mac = hmac.new(self.config.secret.encode(), encoded.encode(), hashlib.sha256).hexdigest()
+        return {"context": f"{encoded}.{mac}"}
+
     def snapshot(self) -> Json:
         with self.lock:
             data = json.loads(json.dumps(self.state.to_json()))
@@ -806,6 +846,7 @@ class Simulator:
 
 API_GET: dict[str, Callable[[Simulator, dict[str, str]], Json]] = {
     "/cgi-bin/externalcontact/get": Simulator.externalcontact_get,
+    "/cgi-bin/ticket/get": Simulator.ticket_get,
 }
 API_POST: dict[str, Callable[[Simulator, Json], Json]] = {
     "/cgi-bin/message/send": Simulator.message_send,
@@ -830,6 +871,7 @@ CONTROL: dict[str, Callable[[Simulator, Json], Json]] = {
     "/_sim/transfer_refuse": Simulator.set_transfer_refusal,
     "/_sim/complete_transfers": lambda sim, body: sim.complete_transfers(),
     "/_sim/confirm_groupmsg": Simulator.confirm_groupmsg,
+    "/_sim/sidebar_context": Simulator.sidebar_context,
     "/_sim/verify_url": lambda sim, body: sim.verify_url(),
     "/_sim/reset": Simulator.reset,
 }

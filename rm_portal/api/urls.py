@@ -27,5 +27,6 @@ urlpatterns = [
     path("", include("rm_portal.customers.api_urls")),
     path("", include("rm_portal.opportunities.api_urls")),
     path("", include("rm_portal.wecom.api_urls")),
+    path("", include("rm_portal.outreach.api_urls")),
     path("", include("rm_portal.matching.api_urls")),
 ]
