@@ -163,8 +163,8 @@ def build(follows: int) -> tuple[float, dict[str, object]]:
             """
             INSERT INTO wecom_contactfollow
                 (contact_id, rm_id, status, remark, description, remark_mobiles, wecom_tags, add_way,
-                 state, source, material_id, customer_id, bind_method, welcome_error, added_at,
-                 updated_at)
+                 state, source, material_id, customer_id, bind_method, welcome_error, transfer_error,
+                 added_at, updated_at)
             SELECT %(contact)s + g - 1,
                    %(rm)s + (g %% %(rms)s),
                    CASE WHEN g %% 100 < 8 THEN 'lost' ELSE 'active' END,
@@ -174,7 +174,7 @@ def build(follows: int) -> tuple[float, dict[str, object]]:
                    CASE WHEN g %% 100 >= 65  -- a customer of the follow's own RM
                         THEN %(customer)s + (g %% %(rms)s) + %(rms)s * ((g / %(rms)s) %% %(per_rm)s)
                    END,
-                   '', '',
+                   '', '', '',
                    now() - (g %% 365) * interval '1 day' - (g %% 86400) * interval '1 second',
                    now()
             FROM generate_series(1, %(n)s) AS g
