@@ -455,6 +455,9 @@ WECOM_SECRET = env_str("WECOM_SECRET") or ""  # the application's secret (notifi
 WECOM_TIMEOUT_SECONDS = env_int("WECOM_TIMEOUT_SECONDS", 5, minimum=1, maximum=60)
 # How often beat asks WeCom how a handover's contact transfers went (transfer_result), until final.
 WECOM_POLL_SECONDS = env_int("WECOM_POLL_SECONDS", 30, minimum=5, maximum=3600)
+# How often the contacts stats' rollup is rebuilt: how late an older add's binding or loss can show
+# in the stats (today's adds always count at once). docs/wecom.md.
+WECOM_STATS_ROLLUP_SECONDS = env_int("WECOM_STATS_ROLLUP_SECONDS", 300, minimum=30, maximum=86400)
 if not WECOM_API_BASE.startswith(("https://", "http://")):
     raise ImproperlyConfigured(f"WECOM_API_BASE={WECOM_API_BASE!r} must be an http(s) URL")
 # /wecom/callback/: the Token and the 43-character EncodingAESKey set in WeCom's admin console.
