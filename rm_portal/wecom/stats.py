@@ -164,8 +164,8 @@ def _from_rollup(user: User, since: date, last: date, group: Group, into: dict[A
         _add(into, in_days.values(key).annotate(**SUMS).order_by(), key)
         return
     key = "day" if group is Group.DAY else "material_id"
-    in_days = ContactFiguresPosterDay.objects.filter(day__gte=since, day__lte=last)
-    _add(into, in_days.values(key).annotate(**SUMS).order_by(), key)
+    posters = ContactFiguresPosterDay.objects.filter(day__gte=since, day__lte=last)
+    _add(into, posters.values(key).annotate(**SUMS).order_by(), key)
 
 
 def _figures(*, user: User, since: date, until: date, group: Group) -> dict[Any, list[int]]:
@@ -187,11 +187,22 @@ def _figures(*, user: User, since: date, until: date, group: Group) -> dict[Any,
     return figures
 
 
+def _row(
+    figures: list[int],
+    *,
+    rm: User | None = None,
+    branch: Branch | None = None,
+    material: Material | None = None,
+    day: date | None = None,
+) -> Row:
+    return Row(figures[0], figures[1], figures[2], rm=rm, branch=branch, material=material, day=day)
+
+
 def contact_stats(*, user: User, since: date, until: date, group: Group) -> ContactStats:
     figures = _figures(user=user, since=since, until=until, group=group)
     rows: list[Row]
     if group is Group.DAY:
-        rows = [Row(*figures[day], day=day) for day in sorted(figures)]
+        rows = [_row(figures[day], day=day) for day in sorted(figures)]
     elif group is Group.RM:
         # Only what a row shows: a thousand full User + Staff + Branch rows cost 5-10x as much to build.
         people = (
@@ -203,15 +214,15 @@ def contact_stats(*, user: User, since: date, until: date, group: Group) -> Cont
         for rm_id in sorted(figures, key=lambda k: (-figures[k][0], k)):
             person = people[rm_id]
             staff = getattr(person, "staff", None)
-            rows.append(Row(*figures[rm_id], rm=person, branch=staff.branch if staff is not None else None))
+            rows.append(_row(figures[rm_id], rm=person, branch=staff.branch if staff is not None else None))
     elif group is Group.BRANCH:
         branches = Branch.objects.only("id", "code", "name").in_bulk([k for k in figures if k is not None])
-        rows = [Row(*value, branch=branches.get(key)) for key, value in figures.items()]
+        rows = [_row(value, branch=branches.get(key)) for key, value in figures.items()]
         rows.sort(key=lambda row: (-row.adds, row.branch.code if row.branch else ""))
     else:
         materials = Material.objects.only("id", "title").in_bulk([k for k in figures if k])
         order = sorted(figures, key=lambda k: (-figures[k][0], k is None, k or 0))  # no poster: last of a tie
-        rows = [Row(*figures[k], material=materials.get(k)) for k in order]
+        rows = [_row(figures[k], material=materials.get(k)) for k in order]
     # Every grouping partitions the adds (one RM, one branch, one poster or none, one day each), so
     # the totals are the rows' sums: no second pass over the table.
     totals = Figures(

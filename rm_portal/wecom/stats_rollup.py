@@ -33,7 +33,8 @@ def _insert_select(model: type[Model], grouped: QuerySet[Any, Any]) -> None:
     """INSERT … SELECT in the database: a million follows never become Python objects."""
     query = grouped.query
     names = [*query.values_select, *query.annotation_select]
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(n).column) for n in names)
+    fields = [model._meta.get_field(name) for name in names]
+    columns = ", ".join(connection.ops.quote_name(str(getattr(f, "column", ""))) for f in fields)
     sql, params = grouped.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(

@@ -271,3 +271,46 @@ def test_an_add_for_a_member_who_is_nobody_here_stores_nothing(loop, rm):
     sim.post("/_sim/add_customer", {"userid": "stranger", "name": "路人"})
     assert CallbackEvent.objects.get().status == CallbackEvent.Status.HANDLED
     assert not ExternalContact.objects.exists() and simulator.state.welcomes == []
+
+
+@pytest.fixture
+def quiet_sim(settings):
+    """A simulator whose pushes go nowhere: the test handles the adds itself, in its own thread."""
+    settings.WECOM_CORP_ID = CORP_ID
+    settings.WECOM_CONTACT_SECRET = CONTACT_SECRET
+    simulator = Simulator(sim_config(callback="http://127.0.0.1:9/wecom/callback/"))
+    server = serve_in_thread(simulator)
+    settings.WECOM_API_BASE = simulator.config.public_url
+    yield Client(simulator.config.public_url)
+    server.shutdown()
+    server.server_close()
+
+
+def test_handling_adds_costs_the_same_queries_each_and_reuses_one_connection(quiet_sim, rm):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rm_portal.wecom import client as wecom_client
+    from rm_portal.wecom.contacts import contact_added
+
+    _customer(rm, "C2001", "13800002001")  # the first add's remark mobile
+    adds = [
+        quiet_sim.post("/_sim/add_customer", {"userid": "zhangxm", "name": f"客户{n}", "mobile": mobile})
+        for n, mobile in enumerate(["13800002001", "", ""])
+    ]
+    counts, connections = [], set()
+    for answer in adds:
+        with CaptureQueriesContext(connection) as queries:
+            follow = contact_added(
+                userid="zhangxm",
+                external_userid=answer["external_userid"],
+                welcome_code=answer["welcome_code"],
+            )
+        assert follow is not None and follow.welcome_sent_at is not None
+        counts.append(len(queries))
+        connections.update(id(c) for c in wecom_client._kept.pool.values())
+    assert ContactFollow.objects.filter(customer__cust_no="C2001").count() == 1  # the first, by its phone
+    # The first add also fetches the token and binds; the second and third (unbound) cost alike:
+    # the RM, the contact, the follow, the phone match, the welcome's outcome.
+    assert counts[1] == counts[2] <= 10, counts
+    assert len(connections) == 1  # every call of every add on one kept-alive connection

@@ -41,7 +41,7 @@ def figures(user, since: date, until: date, group: Group) -> list[tuple[object, 
 def random_follows(rm01a, rm01b, rm02a, hq_admin):
     """150 follows over the 100 days before TODAY and TODAY itself: random RMs, posters, bindings,
     losses, handovers and times of day (some near midnight, where the bank day matters)."""
-    rng = random.Random(20261120)  # noqa: S311  (test data, not security)
+    rng = random.Random(20261120)
     posters = [poster(hq_admin, title=f"海报{n}") for n in range(3)]
     customers = {rm.pk: [customer_of(rm, f"R{rm.pk}-{n}") for n in range(3)] for rm in (rm01a, rm01b, rm02a)}
     for _ in range(150):
