@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness import gunicorn, hammer  # noqa: E402
 
-BENCH_DB = "bench_wecom_measure"
+BENCH_DB = os.environ.get("WECOM_BENCH_DB", "bench_wecom_measure")
 CORP_ID = "wwbench000000001"
 TOKEN = "benchCallbackToken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -55,7 +55,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[max(0, int(len(ordered) * p + 0.5) - 1)] * 1000
 
 
-def fresh_database() -> str:
+def fresh_database(redis: str = "") -> str:
     import psycopg
 
     url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
@@ -64,7 +64,10 @@ def fresh_database() -> str:
         connection.execute(f"CREATE DATABASE {BENCH_DB}")
     os.environ["DATABASE_URL"] = url
     os.environ["RM_DB_NAME"] = BENCH_DB
-    os.environ.pop("REDIS_URL", None)  # the embedded file broker: the burst enqueues, nobody consumes
+    if redis:  # broker, cache and results on Redis, as a production install has them
+        os.environ["REDIS_URL"] = redis
+    else:  # the embedded file broker
+        os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
     os.environ.update(
@@ -405,7 +408,9 @@ def handled_bench(sim, add, events: int, clients: int, concurrency: int) -> None
     env = dict(os.environ, WECOM_API_BASE=sim.config.public_url)
     command = [sys.executable, "-m", "celery", "-A", "rm_portal", "worker", "--pool", "prefork"]
     command += ["--concurrency", str(concurrency), "--loglevel", "ERROR", "--without-heartbeat"]
-    worker = subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     offset = concurrency * 100_000
     received = CallbackEvent.Status.RECEIVED
     try:
@@ -451,14 +456,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument(
+        "--redis", default="", help="a Redis URL: broker and cache on Redis, not the file broker"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args()
 
-    where = fresh_database()
+    where = fresh_database(args.redis)
     var_dir = tempfile.mkdtemp(prefix="rm-wecom-bench-")
     setup_django(var_dir)
     print(
-        f"WeCom measure benchmark on {where}; load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)"
+        f"WeCom measure benchmark on {where}, broker {'Redis' if args.redis else 'file'};"
+        f" load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)"
     )
     seconds, people = build(args.follows)
     print(
