@@ -336,6 +336,16 @@ def burst_bench(events: int, clients: int, var_dir: str) -> None:
     env = dict(os.environ)
     with gunicorn(env, workers=2, threads=4) as port:
         hammer(port, clients, warm, make_request)
+
+        def healthz(rng, client, i):
+            return "GET", "/healthz", None, {}
+
+        # The baseline: the same server, clients and stack, a request of two tiny queries.
+        hammer(port, clients, warm, healthz)
+        baseline = hammer(port, clients, events, healthz)
+        base = pct(baseline.latencies, 0.95)
+        print(f"  baseline GET /healthz (two tiny queries), {events:,} by {clients} clients:")
+        print(f"    latency p50 / p95  {pct(baseline.latencies, 0.5):.1f} ms / {base:.1f} ms")
         before = CallbackEvent.objects.count()
         result = hammer(port, clients, events, make_request)
         stored = CallbackEvent.objects.count() - before
@@ -343,6 +353,7 @@ def burst_bench(events: int, clients: int, var_dir: str) -> None:
         for line in result.lines(aim="aim: callback p95 <= 100 ms", indent="    "):
             print(line)
         print(f"    events stored      {stored:,} of {events:,} ({stored / result.elapsed:,.0f} stored/s)")
+        print(f"    callback p95 / baseline p95  {pct(result.latencies, 0.95) / base:.2f}x")
 
         sim = Simulator(
             Config(
