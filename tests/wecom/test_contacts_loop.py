@@ -286,7 +286,7 @@ def quiet_sim(settings):
     server.server_close()
 
 
-def test_handling_adds_costs_the_same_queries_each_and_reuses_one_connection(quiet_sim, rm):
+def test_handling_adds_costs_the_same_queries_each_and_reuses_one_connection(quiet_sim, rm, settings):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -298,6 +298,7 @@ def test_handling_adds_costs_the_same_queries_each_and_reuses_one_connection(qui
         quiet_sim.post("/_sim/add_customer", {"userid": "zhangxm", "name": f"客户{n}", "mobile": mobile})
         for n, mobile in enumerate(["13800002001", "", ""])
     ]
+    simulator_at = urllib.parse.urlsplit(settings.WECOM_API_BASE).netloc
     counts, connections = [], set()
     for answer in adds:
         with CaptureQueriesContext(connection) as queries:
@@ -308,7 +309,7 @@ def test_handling_adds_costs_the_same_queries_each_and_reuses_one_connection(qui
             )
         assert follow is not None and follow.welcome_sent_at is not None
         counts.append(len(queries))
-        connections.update(id(c) for c in wecom_client._kept.pool.values())
+        connections.update(id(c) for key, c in wecom_client._kept.pool.items() if key[2] == simulator_at)
     assert ContactFollow.objects.filter(customer__cust_no="C2001").count() == 1  # the first, by its phone
     # The first add also fetches the token and binds; the second and third (unbound) cost alike:
     # the RM, the contact, the follow, the phone match, the welcome's outcome.
