@@ -10,8 +10,13 @@
    clients to /wecom/callback/ on gunicorn: the callback's answer time p50/p95 and the events
    stored per second. Then the same number of adds through the simulator itself
    (`/_sim/add_customer`, which pushes each event and waits for the answer): the whole loop's
-   seconds. Handling the stored events (brief 1's handlers) is not measured here: without them
-   the worker would only mark each event ignored.
+   seconds.
+3. End to end: a Celery worker on the embedded broker with 1, then 2 prefork processes, running
+   while --events adds are pushed through the simulator: the seconds from the first push until
+   every add is handled (externalcontact/get, the welcome's compliance check and send_welcome_msg,
+   the auto-bind query), adds/s, and how many welcomes made WeCom's 20 s.
+1b. The same stats again once the rollup is built (stats_rollup.py), with the ratio to the live
+   figures and a check that every figure is identical.
 
 Works on a database of its own, `bench_wecom_measure`, dropped and created again on the server
 of DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres). Figures are printed,
@@ -37,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.harness import gunicorn, hammer  # noqa: E402
 
-BENCH_DB = "bench_wecom_measure"
+BENCH_DB = os.environ.get("WECOM_BENCH_DB", "bench_wecom_measure")
 CORP_ID = "wwbench000000001"
 TOKEN = "benchCallbackToken"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -50,7 +55,7 @@ def pct(values: list[float], p: float) -> float:
     return ordered[max(0, int(len(ordered) * p + 0.5) - 1)] * 1000
 
 
-def fresh_database() -> str:
+def fresh_database(redis: str = "") -> str:
     import psycopg
 
     url = os.environ.get("DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/postgres"
@@ -59,7 +64,10 @@ def fresh_database() -> str:
         connection.execute(f"CREATE DATABASE {BENCH_DB}")
     os.environ["DATABASE_URL"] = url
     os.environ["RM_DB_NAME"] = BENCH_DB
-    os.environ.pop("REDIS_URL", None)  # the embedded file broker: the burst enqueues, nobody consumes
+    if redis:  # broker, cache and results on Redis, as a production install has them
+        os.environ["REDIS_URL"] = redis
+    else:  # the embedded file broker
+        os.environ.pop("REDIS_URL", None)
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-secret-key-not-for-production")
     os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
     os.environ.update(
@@ -163,8 +171,8 @@ def build(follows: int) -> tuple[float, dict[str, object]]:
             """
             INSERT INTO wecom_contactfollow
                 (contact_id, rm_id, status, remark, description, remark_mobiles, wecom_tags, add_way,
-                 state, source, material_id, customer_id, bind_method, welcome_error, added_at,
-                 updated_at)
+                 state, source, material_id, customer_id, bind_method, welcome_error, transfer_error,
+                 added_at, updated_at)
             SELECT %(contact)s + g - 1,
                    %(rm)s + (g %% %(rms)s),
                    CASE WHEN g %% 100 < 8 THEN 'lost' ELSE 'active' END,
@@ -174,7 +182,7 @@ def build(follows: int) -> tuple[float, dict[str, object]]:
                    CASE WHEN g %% 100 >= 65  -- a customer of the follow's own RM
                         THEN %(customer)s + (g %% %(rms)s) + %(rms)s * ((g / %(rms)s) %% %(per_rm)s)
                    END,
-                   '', '',
+                   '', '', '',
                    now() - (g %% 365) * interval '1 day' - (g %% 86400) * interval '1 second',
                    now()
             FROM generate_series(1, %(n)s) AS g
@@ -189,6 +197,11 @@ def build(follows: int) -> tuple[float, dict[str, object]]:
                 "per_rm": CUSTOMERS // RMS,
                 "n": follows,
             },
+        )
+        # Every RM is a WeCom member under their username: the add handler finds the RM by it.
+        cursor.execute(
+            "UPDATE org_staff SET wechat_id = (SELECT username FROM auth_user WHERE id = user_id)"
+            " WHERE role = 'rm'"
         )
         cursor.execute("ANALYZE")
     people = {
@@ -216,6 +229,7 @@ def stats_bench(people: dict[str, object], repeat: int) -> None:
 
     from rm_portal.wecom.models import ContactFollow
     from rm_portal.wecom.stats import Group, contact_stats, follows_added
+    from rm_portal.wecom.stats_rollup import contact_figures_rebuild
 
     today = timezone.localdate()
     month, year = today - timedelta(days=29), today - timedelta(days=365)
@@ -230,24 +244,43 @@ def stats_bench(people: dict[str, object], repeat: int) -> None:
         ("scoped count, 1 year (head office)", scoped_year),
     ):
         print(f"  {label:37} p50 {pct(samples, 0.5):7.1f} ms  p95 {pct(samples, 0.95):7.1f} ms")
-    print("  contact_stats (totals + groups + names):")
-    heads = ("rows", "queries", "p50 ms", "p95 ms", "p95/count(*)")
-    print(f"    {'who':12} {'range':8} {'group':7} " + " ".join(f"{h:>8}" for h in heads))
     cases = [("head office", month), ("head office", year), ("branch lead", month), ("rm", month)]
-    for who, since in cases:
-        user = people[who]
-        label = "30 days" if since == month else "1 year"
-        for group in Group:
-            with CaptureQueriesContext(connection) as queries:
-                result = contact_stats(user=user, since=since, until=today, group=group)
-            samples = timed(
-                lambda u=user, s=since, g=group: contact_stats(user=u, since=s, until=today, group=g), repeat
-            )
-            p95 = pct(samples, 0.95)
-            print(
-                f"    {who:12} {label:8} {group.value:7} {len(result.rows):8} {len(queries):8}"
-                f" {pct(samples, 0.5):8.1f} {p95:8.1f} {p95 / base95:11.1f}x"
-            )
+
+    def run(
+        title: str, against: dict[tuple[str, str, str], float] | None
+    ) -> dict[tuple[str, str, str], object]:
+        print(f"  contact_stats {title}:")
+        heads = ("rows", "queries", "p50 ms", "p95 ms", "p95/count(*)") + (("vs live",) if against else ())
+        print(f"    {'who':12} {'range':8} {'group':7} " + " ".join(f"{h:>8}" for h in heads))
+        seen: dict[tuple[str, str, str], object] = {}
+        for who, since in cases:
+            user = people[who]
+            label = "30 days" if since == month else "1 year"
+            for group in Group:
+                with CaptureQueriesContext(connection) as queries:
+                    result = contact_stats(user=user, since=since, until=today, group=group)
+                samples = timed(
+                    lambda u=user, s=since, g=group: contact_stats(user=u, since=s, until=today, group=g),
+                    repeat,
+                )
+                p95 = pct(samples, 0.95)
+                key = (who, label, group.value)
+                seen[key] = [(r.label, r.adds, r.bound, r.lost) for r in result.rows]
+                seen[(*key, "p95")] = p95
+                ratio = f" {against[(*key, 'p95')] / p95:7.1f}x faster" if against else ""
+                print(
+                    f"    {who:12} {label:8} {group.value:7} {len(result.rows):8} {len(queries):8}"
+                    f" {pct(samples, 0.5):8.1f} {p95:8.1f} {p95 / base95:11.1f}x{ratio}"
+                )
+        return seen
+
+    live = run("live (no rollup built: totals + groups + names)", None)
+    started = time.perf_counter()
+    build = contact_figures_rebuild()
+    print(f"  rollup rebuilt through {build.through} in {time.perf_counter() - started:.1f} s")
+    rolled = run("from the rollup (days before today) + today's follows", live)
+    same = all(live[k] == rolled[k] for k in live if len(k) == 3)
+    print(f"  rollup figures identical to the live ones in every case: {'yes' if same else 'NO'}")
     total = contact_stats(user=ho, since=year, until=today, group=Group.BRANCH).totals
     print(
         f"  year totals (head office): adds {total.adds:,}, bound {total.bound:,}, lost {total.lost:,},"
@@ -303,6 +336,16 @@ def burst_bench(events: int, clients: int, var_dir: str) -> None:
     env = dict(os.environ)
     with gunicorn(env, workers=2, threads=4) as port:
         hammer(port, clients, warm, make_request)
+
+        def healthz(rng, client, i):
+            return "GET", "/healthz", None, {}
+
+        # The baseline: the same server, clients and stack, a request of two tiny queries.
+        hammer(port, clients, warm, healthz)
+        baseline = hammer(port, clients, events, healthz)
+        base = pct(baseline.latencies, 0.95)
+        print(f"  baseline GET /healthz (two tiny queries), {events:,} by {clients} clients:")
+        print(f"    latency p50 / p95  {pct(baseline.latencies, 0.5):.1f} ms / {base:.1f} ms")
         before = CallbackEvent.objects.count()
         result = hammer(port, clients, events, make_request)
         stored = CallbackEvent.objects.count() - before
@@ -310,6 +353,7 @@ def burst_bench(events: int, clients: int, var_dir: str) -> None:
         for line in result.lines(aim="aim: callback p95 <= 100 ms", indent="    "):
             print(line)
         print(f"    events stored      {stored:,} of {events:,} ({stored / result.elapsed:,.0f} stored/s)")
+        print(f"    callback p95 / baseline p95  {pct(result.latencies, 0.95) / base:.2f}x")
 
         sim = Simulator(
             Config(
@@ -350,9 +394,68 @@ def burst_bench(events: int, clients: int, var_dir: str) -> None:
             print(f"  {events:,} adds through the simulator (/_sim/add_customer, {clients} at a time):")
             rate = events / seconds
             print(f"    {seconds:.1f} s, {rate:,.0f} adds/s; answered 'success' {ok:,}; stored {stored:,}")
+            print("3. end to end: adds handled by Celery workers (externalcontact/get, welcome, autobind)")
+            for concurrency in (1, 2):
+                handled_bench(sim, add, events, clients, concurrency)
         finally:
             server.shutdown()
             server.server_close()
+
+
+def handled_bench(sim, add, events: int, clients: int, concurrency: int) -> None:
+    """A campaign's burst with the workers running, as in production: one Celery worker with
+    `concurrency` prefork processes on the embedded broker, one warm-up add handled first (the
+    processes' imports, connections and token), then `events` adds pushed by the simulator from
+    `clients` threads; the seconds from the first push until every add is handled."""
+    import subprocess
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db.models import Count
+
+    from rm_portal.celery import app
+    from rm_portal.wecom.models import CallbackEvent, ContactFollow
+
+    app.control.purge()  # what earlier sections enqueued is not this burst
+    env = dict(os.environ, WECOM_API_BASE=sim.config.public_url)
+    command = [sys.executable, "-m", "celery", "-A", "rm_portal", "worker", "--pool", "prefork"]
+    command += ["--concurrency", str(concurrency), "--loglevel", "ERROR", "--without-heartbeat"]
+    worker = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    offset = concurrency * 100_000
+    received = CallbackEvent.Status.RECEIVED
+    try:
+        mark = CallbackEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        for n in range(concurrency):  # each process's first add: imports, connections, the token
+            add(offset + n)
+        deadline = time.perf_counter() + 120
+        warm = CallbackEvent.objects.filter(pk__gt=mark, change_type="add_external_contact")
+        while warm.filter(status=received).exists() and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        first = (CallbackEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+        follows_before = ContactFollow.objects.count()
+        welcomed_before = ContactFollow.objects.filter(welcome_sent_at__isnull=False).count()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            ok = sum(pool.map(add, range(offset + 1000, offset + 1000 + events)))
+        pushed = time.perf_counter() - started
+        burst = CallbackEvent.objects.filter(pk__gte=first, change_type="add_external_contact")
+        deadline = time.perf_counter() + 600
+        while burst.filter(status=received).exists() and time.perf_counter() < deadline:
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    statuses = dict(burst.values("status").annotate(n=Count("id")).order_by().values_list("status", "n"))
+    created = ContactFollow.objects.count() - follows_before
+    welcomed = ContactFollow.objects.filter(welcome_sent_at__isnull=False).count() - welcomed_before
+    print(
+        f"    {concurrency} worker process{'es' if concurrency > 1 else ''}:"
+        f" {ok:,} adds pushed in {pushed:.1f} s,"
+        f" all handled {seconds:.1f} s after the first push: {ok / seconds:,.1f} adds/s (aim: 1,000 in 60 s)"
+    )
+    print(f"      statuses {statuses}; follows +{created:,}; welcomes sent within WeCom's 20 s {welcomed:,}")
 
 
 def main() -> None:
@@ -364,14 +467,18 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--clients", type=int, default=10)
     parser.add_argument("--skip-burst", action="store_true")
+    parser.add_argument(
+        "--redis", default="", help="a Redis URL: broker and cache on Redis, not the file broker"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the bench database afterwards")
     args = parser.parse_args()
 
-    where = fresh_database()
+    where = fresh_database(args.redis)
     var_dir = tempfile.mkdtemp(prefix="rm-wecom-bench-")
     setup_django(var_dir)
     print(
-        f"WeCom measure benchmark on {where}; load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)"
+        f"WeCom measure benchmark on {where}, broker {'Redis' if args.redis else 'file'};"
+        f" load average {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)"
     )
     seconds, people = build(args.follows)
     print(

@@ -53,7 +53,11 @@ class Staff(models.Model):
         ordering = ["branch__code", "employee_no"]
         verbose_name = _("员工")
         verbose_name_plural = _("员工")
-        indexes = [models.Index(fields=["branch", "role"])]
+        indexes = [
+            models.Index(fields=["branch", "role"]),
+            # Every WeCom contact event names its RM by wechat_id: a lookup per event.
+            models.Index(fields=["wechat_id"], name="org_staff_wechat_id_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.user.username})"

@@ -305,3 +305,82 @@ class ContactTransfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.external_userid}: {self.status}"
+
+
+# ---- the contacts stats' rollup (docs/decisions.md) ---------------------------------------------
+# Built by `stats_rollup.contact_figures_rebuild` (a beat job) from the follows, in one transaction:
+# the figures of the adds made on each bank day before `ContactFiguresBuild.through`, as the follows
+# stood at `built_at`. The stats read them for those days and the follows themselves from `through`.
+
+
+class ContactFiguresBuild(models.Model):
+    """The one row saying how far the rollup reaches; none before the first build (stats then live)."""
+
+    through = models.DateField(_("汇总截至（不含）"))
+    built_at = models.DateTimeField(_("汇总时间"))
+    seconds = models.FloatField(_("汇总耗时（秒）"), default=0)
+
+    class Meta:
+        verbose_name = _("客户联系统计汇总")
+        verbose_name_plural = _("客户联系统计汇总")
+
+    def __str__(self) -> str:
+        return f"through {self.through}"
+
+
+class ContactFiguresRmDay(models.Model):
+    """One RM's adds of one bank day: for the per-RM and per-branch stats (the branch is the RM's
+    current one, as in the live figures)."""
+
+    day = models.DateField(_("日期"))
+    rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    adds = models.PositiveIntegerField(default=0)
+    bound = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("客户经理每日添加汇总")
+        verbose_name_plural = _("客户经理每日添加汇总")
+        constraints = [models.UniqueConstraint(fields=["day", "rm"], name="wecom_figures_one_rm_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.rm_id}: {self.adds}"
+
+
+class ContactFiguresRmMonth(models.Model):
+    """The same per calendar month (`month` is its first day): a year is twelve of these per RM."""
+
+    month = models.DateField(_("月份"))
+    rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    adds = models.PositiveIntegerField(default=0)
+    bound = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("客户经理每月添加汇总")
+        verbose_name_plural = _("客户经理每月添加汇总")
+        constraints = [models.UniqueConstraint(fields=["month", "rm"], name="wecom_figures_one_rm_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.rm_id}: {self.adds}"
+
+
+class ContactFiguresPosterDay(models.Model):
+    """All RMs' adds of one bank day per poster (`material` None: not through a poster): for head
+    office's per-poster and per-day stats."""
+
+    day = models.DateField(_("日期"))
+    material = models.ForeignKey(
+        "materials.Material", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    adds = models.PositiveIntegerField(default=0)
+    bound = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("海报每日添加汇总")
+        verbose_name_plural = _("海报每日添加汇总")
+        indexes = [models.Index(fields=["day", "material"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.material_id}: {self.adds}"

@@ -11,4 +11,9 @@ BEAT_SCHEDULE = {
         "task": "rm_portal.wecom.tasks.wecom_transfers_poll",
         "schedule": float(settings.WECOM_POLL_SECONDS),
     },
+    # The contacts stats' rollup of the days before today (stats_rollup.py).
+    "wecom-stats-rollup": {
+        "task": "rm_portal.wecom.tasks.wecom_stats_rollup",
+        "schedule": float(settings.WECOM_STATS_ROLLUP_SECONDS),
+    },
 }

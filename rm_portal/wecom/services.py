@@ -8,7 +8,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,10 +30,12 @@ def event_key(fields: dict[str, Any]) -> str:
     return "event:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
-@transaction.atomic
 def callback_event_receive(*, plain: bytes, corp_id: str) -> tuple[CallbackEvent, bool]:
     """Store a decrypted event; the second arrival of the same event changes nothing.
-    Returns the row and whether it is new; a new one is handled by the worker after commit."""
+    Returns the row and whether it is new; a new one is handled by the worker after commit.
+
+    A new event — nearly every one — costs one INSERT and its commit: the unique `key` decides, so
+    no SELECT comes first; only a redelivery pays the failed INSERT and a SELECT of the stored row."""
     try:
         fields = event_fields(plain)
     except MalformedXml as error:
@@ -43,20 +45,29 @@ def callback_event_receive(*, plain: bytes, corp_id: str) -> tuple[CallbackEvent
         raise Invalid(_("回调不是发给本企业的"))
     event = fields.get("Event") or fields.get("MsgType") or ""
     change_type = fields.get("ChangeType") or ""
-    row, created = CallbackEvent.objects.get_or_create(
-        key=event_key(fields),
-        defaults={
-            "event": str(event)[:64],
-            "change_type": str(change_type)[:64],
-            "fields": fields,
-            "xml": plain.decode("utf-8", errors="replace"),
-        },
-    )
-    if created:
-        from rm_portal.wecom.tasks import wecom_event_handle
+    key = event_key(fields)
+    try:
+        with transaction.atomic():
+            row = CallbackEvent.objects.create(
+                key=key,
+                event=str(event)[:64],
+                change_type=str(change_type)[:64],
+                fields=fields,
+                xml=plain.decode("utf-8", errors="replace"),
+            )
+            transaction.on_commit(lambda: _enqueue(row.pk))
+    except IntegrityError:
+        existing = CallbackEvent.objects.filter(key=key).first()
+        if existing is None:  # not the key that clashed: a real error, not a redelivery
+            raise
+        return existing, False
+    return row, True
 
-        transaction.on_commit(lambda: wecom_event_handle.delay(row.pk))
-    return row, created
+
+def _enqueue(event_id: int) -> None:
+    from rm_portal.wecom.tasks import wecom_event_handle
+
+    wecom_event_handle.delay(event_id)
 
 
 def callback_event_handle(*, event_id: int, last_attempt: bool = False) -> str:

@@ -40,3 +40,11 @@ def wecom_transfers_poll() -> int:
     from rm_portal.wecom import transfers
 
     return transfers.transfers_poll()
+
+
+@shared_task(acks_late=True)
+def wecom_stats_rollup() -> str:
+    from rm_portal.wecom.stats_rollup import contact_figures_rebuild
+
+    build = contact_figures_rebuild()
+    return f"through {build.through} in {build.seconds:.1f} s"

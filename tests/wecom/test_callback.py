@@ -8,7 +8,9 @@ from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from rm_portal.wecom import crypto, events
 from rm_portal.wecom.models import CallbackEvent
@@ -175,6 +177,38 @@ def test_the_same_event_twice_changes_nothing_the_second_time(
         assert post(wecom_client, query, body).content == b"success"  # and the very same request
     assert (len(first), len(second)) == (1, 0)
     assert CallbackEvent.objects.values().get() == before
+
+
+def test_a_new_event_costs_one_insert_and_nothing_else(wecom_client, django_capture_on_commit_callbacks):
+    """The callback answers within WeCom's patience at campaign scale only if it does no lookups:
+    a new event is one INSERT (no SELECT first, no handler in the request); a redelivery adds one
+    SELECT of the stored row and enqueues nothing."""
+    query, body = signed(event_xml(), nonce="one")
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as queued:
+        assert post(wecom_client, query, body).content == b"success"
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert [s for s in statements if s in {"SELECT", "INSERT", "UPDATE", "DELETE"}] == ["INSERT"]
+    assert len(queued) == 1
+    query, body = signed(event_xml(), nonce="two")
+    with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks() as queued:
+        assert post(wecom_client, query, body).content == b"success"
+    statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    assert [s for s in statements if s in {"SELECT", "INSERT", "UPDATE", "DELETE"}] == ["INSERT", "SELECT"]
+    assert len(queued) == 0 and CallbackEvent.objects.count() == 1
+
+
+def test_the_cipher_is_built_once_per_key():
+    crypto._cipher.cache_clear()
+    for _ in range(3):
+        plain = b"<xml><a>1</a></xml>"
+        assert (
+            crypto.decrypt(
+                crypto.encrypt(plain, aes_key=AES_KEY, corp_id=CORP_ID), aes_key=AES_KEY, corp_id=CORP_ID
+            )
+            == plain
+        )
+    info = crypto._cipher.cache_info()
+    assert (info.misses, info.hits) == (1, 5)
 
 
 def test_two_different_events_are_two_rows(wecom_client):

@@ -271,3 +271,49 @@ def test_an_add_for_a_member_who_is_nobody_here_stores_nothing(loop, rm):
     sim.post("/_sim/add_customer", {"userid": "stranger", "name": "路人"})
     assert CallbackEvent.objects.get().status == CallbackEvent.Status.HANDLED
     assert not ExternalContact.objects.exists() and simulator.state.welcomes == []
+
+
+@pytest.fixture
+def quiet_sim(settings):
+    """A simulator whose pushes go nowhere: the test handles the adds itself, in its own thread."""
+    settings.WECOM_CORP_ID = CORP_ID
+    settings.WECOM_CONTACT_SECRET = CONTACT_SECRET
+    simulator = Simulator(sim_config(callback="http://127.0.0.1:9/wecom/callback/"))
+    server = serve_in_thread(simulator)
+    settings.WECOM_API_BASE = simulator.config.public_url
+    yield Client(simulator.config.public_url)
+    server.shutdown()
+    server.server_close()
+
+
+def test_handling_adds_costs_the_same_queries_each_and_reuses_one_connection(quiet_sim, rm, settings):
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from rm_portal.wecom import client as wecom_client
+    from rm_portal.wecom.contacts import contact_added
+
+    _customer(rm, "C2001", "13800002001")  # the first add's remark mobile
+    adds = [
+        quiet_sim.post("/_sim/add_customer", {"userid": "zhangxm", "name": f"客户{n}", "mobile": mobile})
+        for n, mobile in enumerate(["13800002001", "", ""])
+    ]
+    simulator_at = urllib.parse.urlsplit(settings.WECOM_API_BASE).netloc
+    counts, connections = [], set()
+    for answer in adds:
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():  # as the handler runs it
+            follow = contact_added(
+                userid="zhangxm",
+                external_userid=answer["external_userid"],
+                welcome_code=answer["welcome_code"],
+            )
+        assert follow is not None and follow.welcome_sent_at is not None
+        counts.append(
+            sum(not q["sql"].startswith(("SAVEPOINT", "RELEASE")) for q in queries.captured_queries)
+        )
+        connections.update(id(c) for key, c in wecom_client._kept.pool.items() if key[2] == simulator_at)
+    assert ContactFollow.objects.filter(customer__cust_no="C2001").count() == 1  # the first, by its phone
+    # The first add also fetches the token and binds; an unbound add is at most ten statements:
+    # the RM, the contact, the follow, the phone match, the welcome's outcome (and the token's cache).
+    assert max(counts[1:]) <= 10, counts
+    assert len(connections) == 1  # every call of every add on one kept-alive connection
