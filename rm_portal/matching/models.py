@@ -1,4 +1,4 @@
-"""Matching (匹配, DESIGN §8): head office's explainable signals, and what was shown to whom.
+"""Matching (匹配, docs/product.md §7): head office's explainable signals, and what was shown to whom.
 
 A recommendation is a published material (a product, a script, a news item or poster) scored by
 the signals that fire for the customer and speak for that material; its reasons are those

@@ -1,4 +1,4 @@
-"""Reads of matching: what to offer this customer and why (DESIGN §8), and head office's figures.
+"""Reads of matching: what to offer this customer and why (docs/product.md §7), and head office's figures.
 
 `recommendations_for(user, customer)` is the one answer the portrait, an opportunity, the contacts
 detail and the chat sidebar show. The customer comes from its own access function (404 outside

@@ -222,7 +222,7 @@ def detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "can_review": request.user.staff.role == Role.BRANCH_LEAD
         and opportunity.status == Opportunity.Status.DONE,
         "outcomes": Opportunity.Outcome.choices,
-        # The same list as the portrait's (DESIGN §8); "send" only for the one who works it.
+        # The same list as the portrait's (docs/product.md §7); "send" only for the one who works it.
         "recommendations": recommended,
         "rec_customer": opportunity.customer.cust_no
         if can_complete and request.user.staff.role == Role.RM

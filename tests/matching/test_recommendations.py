@@ -1,4 +1,4 @@
-"""Matching (DESIGN §8): never above the rating, never a held product unless it is a maturity
+"""Matching (docs/product.md §7): never above the rating, never a held product unless it is a maturity
 reinvestment, every item with its reasons in plain words, best first; scoped like the customer."""
 
 from __future__ import annotations
