@@ -9,9 +9,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core import signing
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -43,6 +42,7 @@ from rm_portal.opportunities.selectors import opportunity_list
 from rm_portal.org.access import actionable
 from rm_portal.org.handover import followups
 from rm_portal.org.models import Role
+from rm_portal.web import calls
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
 from rm_portal.wecom.selectors import contacts_of_customer
@@ -181,28 +181,11 @@ def customer_detail(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
     return render(request, "customers/detail.html", context)
 
 
-class TelRedirect(HttpResponseRedirect):
-    """A redirect to the phone's dialler (Django's redirect allows only http, https and ftp)."""
-
-    allowed_schemes = ["tel"]
-
-
-# As on the opportunity page: the call button is a plain link (a form posting to a redirect to tel:
-# is stopped by the CSP's form-action 'self'), signed for this person and customer, short-lived.
 CALL_SALT = "customers.call"
-CALL_TOKEN_MAX_AGE = 15 * 60
 
 
 def call_token(user: User, customer: Customer) -> str:
-    return signing.TimestampSigner(salt=CALL_SALT).sign(f"{user.pk}:{customer.pk}")
-
-
-def _call_token_valid(token: str, user: User, customer: Customer) -> bool:
-    try:
-        value = signing.TimestampSigner(salt=CALL_SALT).unsign(token, max_age=CALL_TOKEN_MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired is one
-        return False
-    return value == f"{user.pk}:{customer.pk}"
+    return calls.call_token(salt=CALL_SALT, user=user, row=customer)
 
 
 @require_GET
@@ -210,17 +193,14 @@ def _call_token_valid(token: str, user: User, customer: Customer) -> bool:
 def customer_call_page(request: AuthedHttpRequest, cust_no: str) -> HttpResponse:
     """Click-to-call from the portrait: the owner reveals the number (logged) and dials it."""
     customer = selectors.customer_to_work_for(request.user, cust_no)
-    if not _call_token_valid(request.GET.get("t", ""), request.user, customer):
-        messages.error(request, _("拨号链接已过期，请再点一次“拨打电话”"))
-        return redirect("customers:detail", cust_no=cust_no)
-    try:
-        tel = customer_call(customer=customer, by=request.user)
-    except DomainError as error:
-        show_error(request, error)
-        return redirect("customers:detail", cust_no=cust_no)
-    response = TelRedirect(tel)
-    response["Cache-Control"] = "no-store"
-    return response
+    return calls.call_page(
+        request,
+        salt=CALL_SALT,
+        user=request.user,
+        row=customer,
+        dial=lambda: customer_call(customer=customer, by=request.user),
+        back=lambda: redirect("customers:detail", cust_no=cust_no),
+    )
 
 
 @require_POST

@@ -10,9 +10,8 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.core import signing
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -35,6 +34,7 @@ from rm_portal.opportunities.services.execution import (
     opportunity_review,
 )
 from rm_portal.org.models import Role
+from rm_portal.web import calls
 from rm_portal.web.decorators import staff_page
 from rm_portal.web.errors import show_error
 
@@ -262,29 +262,11 @@ def _portrait_back(path: str) -> str:
     return ""
 
 
-class TelRedirect(HttpResponseRedirect):
-    """A redirect to the phone's dialler (Django's redirect allows only http, https and ftp)."""
-
-    allowed_schemes = ["tel"]
-
-
-# The call link is a plain link (a form posting to a redirect to tel: would be stopped by the CSP's
-# form-action 'self'), so it carries its own proof instead of the CSRF token: signed for this person
-# and this opportunity, and short-lived, so a link elsewhere cannot reveal a number in their name.
 CALL_SALT = "opportunities.call"
-CALL_TOKEN_MAX_AGE = 15 * 60  # seconds: long enough to read the script before dialling
 
 
 def call_token(user: User, opportunity: Opportunity) -> str:
-    return signing.TimestampSigner(salt=CALL_SALT).sign(f"{user.pk}:{opportunity.pk}")
-
-
-def _call_token_valid(token: str, user: User, opportunity: Opportunity) -> bool:
-    try:
-        value = signing.TimestampSigner(salt=CALL_SALT).unsign(token, max_age=CALL_TOKEN_MAX_AGE)
-    except signing.BadSignature:  # SignatureExpired is one
-        return False
-    return value == f"{user.pk}:{opportunity.pk}"
+    return calls.call_token(salt=CALL_SALT, user=user, row=opportunity)
 
 
 @require_GET
@@ -292,17 +274,14 @@ def _call_token_valid(token: str, user: User, opportunity: Opportunity) -> bool:
 def call(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Click-to-call: the one who works the opportunity reveals the number (logged) and dials it."""
     opportunity = selectors.opportunity_to_work_for(request.user, pk)
-    if not _call_token_valid(request.GET.get("t", ""), request.user, opportunity):
-        messages.error(request, _("拨号链接已过期，请再点一次“拨打电话”"))
-        return redirect("opportunities:detail", pk=pk)
-    try:
-        tel = opportunity_call(opportunity=opportunity, by=request.user)
-    except DomainError as error:
-        show_error(request, error)
-        return redirect("opportunities:detail", pk=pk)
-    response = TelRedirect(tel)
-    response["Cache-Control"] = "no-store"
-    return response
+    return calls.call_page(
+        request,
+        salt=CALL_SALT,
+        user=request.user,
+        row=opportunity,
+        dial=lambda: opportunity_call(opportunity=opportunity, by=request.user),
+        back=lambda: redirect("opportunities:detail", pk=pk),
+    )
 
 
 @staff_page(Role.BRANCH_LEAD)

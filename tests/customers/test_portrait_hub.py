@@ -20,8 +20,8 @@ from rm_portal.customers.models import (
     TimelineEvent,
 )
 from rm_portal.customers.services import timeline_record
-from rm_portal.customers.views import CALL_TOKEN_MAX_AGE
 from rm_portal.opportunities.models import Opportunity
+from rm_portal.web.calls import CALL_TOKEN_MAX_AGE
 from tests.customers.factories import customer, indicators
 from tests.opportunities.factories import rule
 

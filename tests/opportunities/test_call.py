@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from rm_portal.customers.models import PortraitAccess, TimelineEvent
 from rm_portal.opportunities.services.execution import opportunity_complete, tel_url
-from rm_portal.opportunities.views import CALL_TOKEN_MAX_AGE, call_token
+from rm_portal.opportunities.views import call_token
+from rm_portal.web.calls import CALL_TOKEN_MAX_AGE
 from tests.opportunities.conftest import signed_in_client
 
 pytestmark = pytest.mark.django_db
