@@ -88,3 +88,28 @@ def wecom_server(settings):
     yield ScriptedWeCom
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def simulator(settings):
+    """The bundled WeCom simulator over HTTP, with the client configured for its contact API."""
+    from tests.wecom_sim.conftest import CONTACT_SECRET, CORP_ID, sim_config
+    from wecom_sim.server import Simulator, serve_in_thread
+
+    sim = Simulator(sim_config())
+    server = serve_in_thread(sim)
+    settings.WECOM_API_BASE = sim.config.public_url
+    settings.WECOM_CORP_ID = CORP_ID
+    settings.WECOM_CONTACT_SECRET = CONTACT_SECRET
+    yield sim
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def rm(rm01a):
+    """rm01a with the WeCom account the simulator's members use."""
+    from rm_portal.org.models import Staff
+
+    Staff.objects.filter(user=rm01a).update(wechat_id="zhangxm")
+    return rm01a

@@ -11,29 +11,10 @@ from PIL import Image
 
 from rm_portal.org.models import Staff
 from rm_portal.wecom.models import ContactWay
-from tests.wecom_sim.conftest import CONTACT_SECRET, CORP_ID, sim_config
-from wecom_sim.server import Simulator, serve_in_thread
+from tests.wecom_sim.conftest import CONTACT_SECRET, CORP_ID
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/me/contact-way/"
-
-
-@pytest.fixture
-def simulator(settings):
-    sim = Simulator(sim_config())
-    server = serve_in_thread(sim)
-    settings.WECOM_API_BASE = sim.config.public_url
-    settings.WECOM_CORP_ID = CORP_ID
-    settings.WECOM_CONTACT_SECRET = CONTACT_SECRET
-    yield sim
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def rm(rm01a):
-    Staff.objects.filter(user=rm01a).update(wechat_id="zhangxm")
-    return rm01a
 
 
 def test_an_rm_gets_their_code_once_and_the_same_code_after(api, rm, simulator):

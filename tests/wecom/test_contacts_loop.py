@@ -13,7 +13,6 @@ import pytest
 from compliance.services.lexicon import term_create
 from rm_portal.customers.models import Customer, TimelineEvent
 from rm_portal.notifications.models import Notification
-from rm_portal.org.models import Staff
 from rm_portal.wecom.models import CallbackEvent, ContactFollow, ContactWay, ExternalContact
 from rm_portal.wecom.services import callback_event_handle
 from tests.materials.factories import poster
@@ -35,12 +34,6 @@ def loop(live_server, settings):
     yield simulator, Client(simulator.config.public_url)
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def rm(rm01a):
-    Staff.objects.filter(user=rm01a).update(wechat_id="zhangxm")
-    return rm01a
 
 
 def _customer(owner, cust_no: str, phone: str, name: str = "王芳") -> Customer:

@@ -12,23 +12,16 @@ from PIL import Image
 from materials.services.shares import poster_token
 from rm_portal.wecom.models import ContactWay
 from tests.materials.factories import poster
-from tests.wecom.test_poster_codes import _media, simulator  # noqa: F401  (fixtures)
+from tests.wecom.test_poster_codes import _media  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def rm(rm01a):
-    rm01a.staff.wechat_id = "zhangxm"
-    rm01a.staff.save()
-    return rm01a
 
 
 def decode(png: bytes) -> list[str]:
     return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
-def test_an_rm_makes_their_code_on_me_and_sees_it(client, rm, simulator):  # noqa: F811
+def test_an_rm_makes_their_code_on_me_and_sees_it(client, rm, simulator):
     client.force_login(rm)
     page = client.get("/me/").content.decode()
     assert 'data-testid="contact-way-make"' in page
@@ -41,7 +34,7 @@ def test_an_rm_makes_their_code_on_me_and_sees_it(client, rm, simulator):  # noq
     assert decode(image.content) == [f"https://work.weixin.qq.com/ca/c/{way.config_id}"]
 
 
-def test_a_refusal_on_me_is_said_and_nothing_is_stored(client, rm, simulator, settings):  # noqa: F811
+def test_a_refusal_on_me_is_said_and_nothing_is_stored(client, rm, simulator, settings):
     settings.WECOM_CONTACT_SECRET = "wrong"
     client.force_login(rm)
     page = client.post("/wecom/me/code/", follow=True).content.decode()
@@ -59,7 +52,7 @@ def test_without_wecom_me_says_so_and_other_roles_have_no_code(client, rm, lead0
     assert client.get("/wecom/me/code.png").status_code == 403
 
 
-def test_the_business_card_shows_the_rms_code_behind_a_live_token(client, rm, hq_admin, simulator):  # noqa: F811
+def test_the_business_card_shows_the_rms_code_behind_a_live_token(client, rm, hq_admin, simulator):
     m = poster(hq_admin)
     token = poster_token(rm=rm, material=m).token
     assert 'data-testid="wecom-code"' not in client.get(f"/s/{token}").content.decode()

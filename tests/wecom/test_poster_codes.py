@@ -17,8 +17,6 @@ from rm_portal.org.models import Staff
 from rm_portal.wecom.contact_ways import PAUSE_KEY, contact_way_of_poster, contact_way_of_rm
 from rm_portal.wecom.models import ContactWay
 from tests.materials.factories import poster
-from tests.wecom_sim.conftest import CONTACT_SECRET, CORP_ID, sim_config
-from wecom_sim.server import Simulator, serve_in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -35,24 +33,6 @@ def _media(settings, tmp_path):
     posters._background.cache_clear()
     yield
     posters._background.cache_clear()
-
-
-@pytest.fixture
-def simulator(settings):
-    sim = Simulator(sim_config())
-    server = serve_in_thread(sim)
-    settings.WECOM_API_BASE = sim.config.public_url
-    settings.WECOM_CORP_ID = CORP_ID
-    settings.WECOM_CONTACT_SECRET = CONTACT_SECRET
-    yield sim
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def rm(rm01a):
-    Staff.objects.filter(user=rm01a).update(wechat_id="zhangxm")
-    return rm01a
 
 
 def decode(png: bytes) -> list[str]:
