@@ -328,15 +328,23 @@ class ContactFiguresBuild(models.Model):
         return f"through {self.through}"
 
 
-class ContactFiguresRmDay(models.Model):
+class _Figures(models.Model):
+    """The three counts every rollup row carries, as the live stats compute them."""
+
+    adds = models.PositiveIntegerField(default=0)
+    bound = models.PositiveIntegerField(default=0)
+    lost = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ContactFiguresRmDay(_Figures):
     """One RM's adds of one bank day: for the per-RM and per-branch stats (the branch is the RM's
     current one, as in the live figures)."""
 
     day = models.DateField(_("日期"))
     rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    adds = models.PositiveIntegerField(default=0)
-    bound = models.PositiveIntegerField(default=0)
-    lost = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("客户经理每日添加汇总")
@@ -347,14 +355,11 @@ class ContactFiguresRmDay(models.Model):
         return f"{self.day} {self.rm_id}: {self.adds}"
 
 
-class ContactFiguresRmMonth(models.Model):
+class ContactFiguresRmMonth(_Figures):
     """The same per calendar month (`month` is its first day): a year is twelve of these per RM."""
 
     month = models.DateField(_("月份"))
     rm = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    adds = models.PositiveIntegerField(default=0)
-    bound = models.PositiveIntegerField(default=0)
-    lost = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("客户经理每月添加汇总")
@@ -365,7 +370,7 @@ class ContactFiguresRmMonth(models.Model):
         return f"{self.month} {self.rm_id}: {self.adds}"
 
 
-class ContactFiguresPosterDay(models.Model):
+class ContactFiguresPosterDay(_Figures):
     """All RMs' adds of one bank day per poster (`material` None: not through a poster): for head
     office's per-poster and per-day stats."""
 
@@ -373,9 +378,6 @@ class ContactFiguresPosterDay(models.Model):
     material = models.ForeignKey(
         "materials.Material", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    adds = models.PositiveIntegerField(default=0)
-    bound = models.PositiveIntegerField(default=0)
-    lost = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("海报每日添加汇总")
